@@ -1,0 +1,61 @@
+# Sales Warehouse: `make build` (main job) and `make test` (lint + every test).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SCALE ?= 1
+SEED ?= 42
+
+export DBT_PROFILES_DIR := $(CURDIR)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export SALES_WAREHOUSE_RAW := $(abspath $(or $(SALES_WAREHOUSE_RAW),data/raw))
+export SALES_WAREHOUSE_DB := $(abspath $(or $(SALES_WAREHOUSE_DB),data/warehouse.duckdb))
+
+.PHONY: help setup data build docs lint test test-python bench clean
+
+help:
+	@echo "make build   set up .venv, generate demo data if missing, dbt build on DuckDB"
+	@echo "make test    set up, lint (ruff, sqlfluff) and run every test"
+	@echo "make docs    dbt docs generate (static page in target/static_index.html)"
+	@echo "make bench   generator and build benchmarks (prints figures)"
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+setup: $(VENV)/.installed
+
+$(SALES_WAREHOUSE_RAW)/manifest.json: | setup
+	$(BIN)/sales-warehouse generate --scale $(SCALE) --seed $(SEED) --out $(SALES_WAREHOUSE_RAW)
+
+data: $(SALES_WAREHOUSE_RAW)/manifest.json
+
+build: setup data
+	mkdir -p $(dir $(SALES_WAREHOUSE_DB))
+	$(BIN)/dbt build
+	@echo
+	@echo "Warehouse: $(SALES_WAREHOUSE_DB)"
+	@echo "Open it:   $(BIN)/python -c \"import duckdb; duckdb.connect('$(SALES_WAREHOUSE_DB)', read_only=True).sql('show all tables').show()\""
+	@echo "Docs:      make docs, then $(BIN)/dbt docs serve (or open target/static_index.html)"
+
+docs: setup data
+	$(BIN)/dbt docs generate --static
+
+lint: setup
+	$(BIN)/ruff check src tests python_models
+	$(BIN)/ruff format --check src tests python_models
+	$(BIN)/sqlfluff lint models tests analyses snapshots --processes 2
+
+test-python: setup
+	$(BIN)/pytest
+
+test: setup lint test-python
+
+bench: setup
+	$(BIN)/python benchmarks/bench_generator.py
+	$(BIN)/python benchmarks/bench_build.py
+
+clean:
+	rm -rf target logs data

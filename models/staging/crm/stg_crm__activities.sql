@@ -1,0 +1,32 @@
+with
+
+source as (
+
+    select * from {{ source('crm', 'activities') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        activity_id,
+        sales_rep_id,
+        lead_id,
+        opportunity_id,
+
+        -- strings
+        lower(trim(activity_type)) as activity_type,
+
+        -- numerics
+        duration_minutes,
+
+        -- timestamps
+        activity_at,
+        _loaded_at as loaded_at
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,49 @@
+with
+
+source as (
+
+    select * from {{ source('crm', 'opportunities') }}
+
+),
+
+latest as (
+
+    select * from source
+    qualify row_number() over (partition by opportunity_id order by updated_at desc, _loaded_at desc) = 1
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        opportunity_id,
+        lead_id,
+        customer_id,
+        sales_rep_id,
+
+        -- strings
+        opportunity_name,
+        lower(trim(stage)) as stage_name,
+
+        -- numerics
+        amount::decimal(18, 2) as amount,
+
+        -- booleans
+        closed_at is not null as is_closed,
+        lower(trim(stage)) = 'closed_won' as is_won,
+
+        -- dates
+        expected_close_date,
+
+        -- timestamps
+        created_at,
+        closed_at,
+        updated_at,
+        _loaded_at as loaded_at
+
+    from latest
+
+)
+
+select * from renamed

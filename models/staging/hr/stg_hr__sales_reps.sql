@@ -1,0 +1,41 @@
+with
+
+source as (
+
+    select * from {{ source('hr', 'sales_reps') }}
+
+),
+
+latest as (
+
+    select * from source
+    qualify row_number() over (partition by sales_rep_id order by updated_at desc, _loaded_at desc) = 1
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        sales_rep_id,
+        team_id,
+
+        -- strings
+        rep_name,
+        email,
+        lower(trim(region_code)) as region_code,
+        lower(trim(level)) as rep_level,
+
+        -- dates
+        hired_on,
+        left_on,
+
+        -- timestamps
+        updated_at,
+        _loaded_at as loaded_at
+
+    from latest
+
+)
+
+select * from renamed

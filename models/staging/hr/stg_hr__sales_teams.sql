@@ -1,0 +1,30 @@
+with
+
+source as (
+
+    select * from {{ source('hr', 'sales_teams') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        team_id,
+
+        -- strings
+        team_name,
+        lower(trim(region_code)) as region_code,
+        manager_name,
+
+        -- dates
+        created_on,
+
+        -- timestamps
+        _loaded_at as loaded_at
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,33 @@
+with
+
+source as (
+
+    select * from {{ source('hr', 'trainings') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        training_id,
+        sales_rep_id,
+
+        -- strings
+        course_name,
+
+        -- numerics
+        hours as training_hours,
+        assessment_score,
+
+        -- dates
+        completed_on,
+
+        -- timestamps
+        _loaded_at as loaded_at
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,34 @@
+with
+
+source as (
+
+    select * from {{ source('marketing', 'campaigns') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        campaign_id,
+
+        -- strings
+        campaign_name,
+        lower(trim(campaign_type)) as campaign_type,
+
+        -- numerics
+        discount_rate,
+        spend::decimal(18, 2) as spend,
+
+        -- dates
+        start_date,
+        end_date,
+
+        -- timestamps
+        _loaded_at as loaded_at
+
+    from source
+
+)
+
+select * from renamed

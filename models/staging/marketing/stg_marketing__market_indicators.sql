@@ -1,0 +1,31 @@
+with
+
+source as (
+
+    select * from {{ source('marketing', 'market_indicators') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ surrogate_key(['region_code', 'indicator_month']) }} as market_indicator_id,
+
+        -- strings
+        lower(trim(region_code)) as region_code,
+
+        -- numerics
+        consumer_confidence_index,
+
+        -- dates
+        indicator_month,
+
+        -- timestamps
+        _loaded_at as loaded_at
+
+    from source
+
+)
+
+select * from renamed

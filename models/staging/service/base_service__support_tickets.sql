@@ -1,0 +1,58 @@
+{#
+    Every raw ticket row with the row-level quality flags.
+    The data-quality mart reads this; stg_service__support_tickets keeps the latest version.
+#}
+with
+
+source as (
+
+    select * from {{ source('service', 'support_tickets') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by ticket_id order by updated_at desc, _loaded_at desc
+        ) as version_rank,
+        max(updated_at) over (partition by ticket_id) as latest_updated_at
+    from source
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        ticket_id,
+        customer_id,
+        ticket_id::varchar || '#' || version_rank::varchar as source_row_id,
+
+        -- strings
+        lower(trim(channel)) as channel,
+        lower(trim(priority)) as priority,
+        lower(trim(category)) as category,
+        lower(trim(status)) as ticket_status,
+
+        -- numerics
+        csat_score,
+
+        -- timestamps
+        opened_at,
+        first_response_at,
+        resolved_at,
+        updated_at,
+        _loaded_at as loaded_at,
+
+        -- quality flags
+        version_rank = 1 as is_latest_version,
+        version_rank > 1 and updated_at = latest_updated_at as is_duplicate_row,
+        updated_at < latest_updated_at as is_superseded_version
+
+    from ranked
+
+)
+
+select * from renamed

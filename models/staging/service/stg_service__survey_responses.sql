@@ -1,0 +1,28 @@
+with
+
+source as (
+
+    select * from {{ source('service', 'survey_responses') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        response_id,
+        customer_id,
+
+        -- numerics
+        nps_score,
+        csat_score,
+
+        -- timestamps
+        responded_at,
+        _loaded_at as loaded_at
+
+    from source
+
+)
+
+select * from renamed

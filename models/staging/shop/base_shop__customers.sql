@@ -1,0 +1,67 @@
+{#
+    Every raw customer row, standardised, with the row-level quality flags.
+    The data-quality mart reads this; stg_shop__customers keeps the latest version.
+#}
+with
+
+source as (
+
+    select * from {{ source('shop', 'customers') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by customer_id order by updated_at desc, _loaded_at desc
+        ) as version_rank,
+        max(updated_at) over (partition by customer_id) as latest_updated_at
+    from source
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        customer_id,
+        owner_sales_rep_id,
+        customer_id::varchar || '#' || version_rank::varchar as source_row_id,
+
+        -- strings
+        customer_name,
+        email,
+        phone,
+        lower(trim(gender)) as gender,
+        city,
+        lower(trim(region_code)) as region_code,
+        customer_type,
+        industry,
+        acquisition_channel,
+        interests,
+
+        -- dates
+        birth_date,
+
+        -- timestamps
+        created_at,
+        updated_at,
+        _loaded_at as loaded_at,
+
+        -- quality flags
+        version_rank = 1 as is_latest_version,
+        version_rank > 1 and updated_at = latest_updated_at as is_duplicate_row,
+        updated_at < latest_updated_at as is_superseded_version,
+        coalesce(not regexp_full_match(email, '[^@\s]+@[^@\s]+\.[^@\s]+'), true) as has_invalid_email,
+        (
+            gender != lower(trim(gender))
+            or region_code != lower(trim(region_code))
+        ) as has_non_standard_string
+
+    from ranked
+
+)
+
+select * from renamed

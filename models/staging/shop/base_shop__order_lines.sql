@@ -1,0 +1,54 @@
+{#
+    Every raw order-line row with the row-level quality flags.
+    The data-quality mart reads this; stg_shop__order_lines keeps the latest version.
+#}
+with
+
+source as (
+
+    select * from {{ source('shop', 'order_lines') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by order_id, line_number order by updated_at desc, _loaded_at desc
+        ) as version_rank,
+        max(updated_at) over (partition by order_id, line_number) as latest_updated_at
+    from source
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        order_id,
+        line_number,
+        product_id,
+        order_id::varchar || '-' || line_number::varchar || '#' || version_rank::varchar as source_row_id,
+
+        -- numerics
+        quantity,
+        unit_price::decimal(18, 2) as unit_price,
+        discount_amount::decimal(18, 2) as discount_amount,
+        unit_cost::decimal(18, 2) as unit_cost,
+
+        -- timestamps
+        updated_at,
+        _loaded_at as loaded_at,
+
+        -- quality flags
+        version_rank = 1 as is_latest_version,
+        version_rank > 1 and updated_at = latest_updated_at as is_duplicate_row,
+        updated_at < latest_updated_at as is_superseded_version,
+        quantity < 0 as has_negative_quantity
+
+    from ranked
+
+)
+
+select * from renamed

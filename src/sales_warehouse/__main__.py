@@ -1,0 +1,3 @@
+from sales_warehouse.cli import main
+
+raise SystemExit(main())

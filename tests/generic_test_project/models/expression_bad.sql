@@ -1,0 +1,18 @@
+{# order 2's total does not match its lines; order 3 has a negative discount #}
+select
+    1 as order_id,
+    100.00 as order_total,
+    100.00 as lines_total,
+    0.00 as discount
+union all
+select
+    2 as order_id,
+    50.00 as order_total,
+    45.00 as lines_total,
+    5.00 as discount
+union all
+select
+    3 as order_id,
+    20.00 as order_total,
+    20.00 as lines_total,
+    -1.00 as discount
