@@ -13,6 +13,7 @@ final as (
         -- ids
         ticket_id,
         customer_id,
+        source_row_id,
 
         -- strings
         channel,

@@ -17,7 +17,10 @@ ranked as (
         row_number() over (
             partition by customer_id order by updated_at desc, _loaded_at desc
         ) as version_rank,
-        max(updated_at) over (partition by customer_id) as latest_updated_at
+        max(updated_at) over (partition by customer_id) as latest_updated_at,
+        coalesce(not regexp_full_match(email, '[^@\s]+@[^@\s]+\.[^@\s]+'), true) as has_invalid_email,
+        coalesce(gender != lower(trim(gender)), false)
+        or coalesce(region_code != lower(trim(region_code)), false) as has_non_standard_string
     from source
 
 ),
@@ -35,8 +38,10 @@ renamed as (
         email,
         phone,
         lower(trim(gender)) as gender,
+        gender as gender_as_received,
         city,
         lower(trim(region_code)) as region_code,
+        region_code as region_code_as_received,
         customer_type,
         industry,
         acquisition_channel,
@@ -54,11 +59,8 @@ renamed as (
         version_rank = 1 as is_latest_version,
         version_rank > 1 and updated_at = latest_updated_at as is_duplicate_row,
         updated_at < latest_updated_at as is_superseded_version,
-        coalesce(not regexp_full_match(email, '[^@\s]+@[^@\s]+\.[^@\s]+'), true) as has_invalid_email,
-        (
-            gender != lower(trim(gender))
-            or region_code != lower(trim(region_code))
-        ) as has_non_standard_string
+        has_invalid_email,
+        has_non_standard_string
 
     from ranked
 

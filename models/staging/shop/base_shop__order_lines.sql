@@ -17,7 +17,8 @@ ranked as (
         row_number() over (
             partition by order_id, line_number order by updated_at desc, _loaded_at desc
         ) as version_rank,
-        max(updated_at) over (partition by order_id, line_number) as latest_updated_at
+        max(updated_at) over (partition by order_id, line_number) as latest_updated_at,
+        coalesce(quantity < 0, false) as has_negative_quantity
     from source
 
 ),
@@ -45,7 +46,7 @@ renamed as (
         version_rank = 1 as is_latest_version,
         version_rank > 1 and updated_at = latest_updated_at as is_duplicate_row,
         updated_at < latest_updated_at as is_superseded_version,
-        quantity < 0 as has_negative_quantity
+        has_negative_quantity
 
     from ranked
 

@@ -17,7 +17,10 @@ ranked as (
         row_number() over (
             partition by order_id order by updated_at desc, _loaded_at desc
         ) as version_rank,
-        max(updated_at) over (partition by order_id) as latest_updated_at
+        max(updated_at) over (partition by order_id) as latest_updated_at,
+        coalesce(channel != lower(trim(channel)), false) as has_non_standard_string,
+        coalesce(placed_at > {{ as_of_timestamp() }}, false) as is_future_dated,
+        coalesce(status not in ({{ quoted_list(var('order_statuses')) }}), true) as has_unknown_status
     from source
 
 ),
@@ -34,10 +37,8 @@ renamed as (
 
         -- strings
         lower(trim(channel)) as channel,
-        case
-            when status in ({{ quoted_list(var('order_statuses')) }}) then status
-            else 'unknown'
-        end as status,
+        channel as channel_as_received,
+        case when has_unknown_status then 'unknown' else status end as status,
         status as status_code_as_received,
 
         -- timestamps
@@ -52,9 +53,9 @@ renamed as (
         version_rank = 1 as is_latest_version,
         version_rank > 1 and updated_at = latest_updated_at as is_duplicate_row,
         updated_at < latest_updated_at as is_superseded_version,
-        channel != lower(trim(channel)) as has_non_standard_string,
-        placed_at > {{ as_of_timestamp() }} as is_future_dated,
-        status not in ({{ quoted_list(var('order_statuses')) }}) as has_unknown_status
+        has_non_standard_string,
+        is_future_dated,
+        has_unknown_status
 
     from ranked
 

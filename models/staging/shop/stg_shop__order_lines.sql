@@ -15,6 +15,7 @@ final as (
         order_id,
         line_number,
         product_id,
+        source_row_id,
 
         -- numerics
         quantity,

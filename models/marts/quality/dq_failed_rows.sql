@@ -1,0 +1,91 @@
+{#
+    One row per (source row, failed rule). Rules on single rows come from the base_ staging
+    models (which keep every raw row); rules that need another table come from the validated
+    intermediate models. Severity and action come from the data_quality_rules seed.
+#}
+with
+
+failures as (
+
+    {{ data_quality_rule_rows(ref('base_shop__customers'), 'shop.customers', 'customer_id', [
+        {'name': 'duplicate_row', 'flag': 'is_duplicate_row', 'value': 'updated_at'},
+        {'name': 'superseded_version', 'flag': 'is_superseded_version', 'value': 'updated_at'},
+        {'name': 'invalid_email', 'flag': 'is_latest_version and has_invalid_email', 'value': 'email'},
+        {'name': 'non_standard_string', 'flag': 'is_latest_version and has_non_standard_string',
+         'value': "gender_as_received || ' / ' || region_code_as_received"},
+    ]) }}
+
+    union all
+
+    {{ data_quality_rule_rows(ref('base_shop__orders'), 'shop.orders', 'order_id', [
+        {'name': 'duplicate_row', 'flag': 'is_duplicate_row', 'value': 'updated_at'},
+        {'name': 'superseded_version', 'flag': 'is_superseded_version', 'value': 'updated_at'},
+        {'name': 'non_standard_string', 'flag': 'is_latest_version and has_non_standard_string',
+         'value': 'channel_as_received'},
+        {'name': 'future_timestamp', 'flag': 'is_latest_version and is_future_dated', 'value': 'placed_at'},
+        {'name': 'unknown_status', 'flag': 'is_latest_version and has_unknown_status',
+         'value': 'status_code_as_received'},
+    ]) }}
+
+    union all
+
+    {{ data_quality_rule_rows(ref('base_shop__order_lines'), 'shop.order_lines',
+        "order_id || '-' || line_number", [
+        {'name': 'duplicate_row', 'flag': 'is_duplicate_row', 'value': 'updated_at'},
+        {'name': 'superseded_version', 'flag': 'is_superseded_version', 'value': 'updated_at'},
+    ]) }}
+
+    union all
+
+    {{ data_quality_rule_rows(ref('int_order_lines_validated'), 'shop.order_lines',
+        "order_id || '-' || line_number", [
+        {'name': 'negative_quantity', 'flag': 'has_negative_quantity', 'value': 'quantity'},
+        {'name': 'orphan_foreign_key', 'flag': 'is_orphan_product', 'value': "'product_id=' || product_id"},
+        {'name': 'parent_order_excluded', 'flag': 'is_parent_order_excluded', 'value': "'order_id=' || order_id"},
+    ]) }}
+
+    {%- if var('enable_service', true) %}
+
+    union all
+
+    {{ data_quality_rule_rows(ref('base_service__support_tickets'), 'service.support_tickets', 'ticket_id', [
+        {'name': 'duplicate_row', 'flag': 'is_duplicate_row', 'value': 'updated_at'},
+        {'name': 'superseded_version', 'flag': 'is_superseded_version', 'value': 'updated_at'},
+    ]) }}
+
+    union all
+
+    {{ data_quality_rule_rows(ref('int_support_tickets_validated'), 'service.support_tickets', 'ticket_id', [
+        {'name': 'orphan_foreign_key', 'flag': 'is_orphan_customer', 'value': "'customer_id=' || customer_id"},
+    ]) }}
+    {%- endif %}
+
+),
+
+rules as (
+
+    select * from {{ ref('data_quality_rules') }}
+
+),
+
+final as (
+
+    select
+        {{ surrogate_key(['failures.source_table', 'failures.source_row_id', 'failures.rule_name']) }}
+            as failure_id,
+        failures.source_table,
+        failures.source_row_id,
+        failures.record_key,
+        failures.rule_name,
+        coalesce(rules.severity, 'unclassified') as severity,
+        coalesce(rules.action, 'unclassified') as action_taken,
+        failures.failed_value,
+        failures.loaded_at,
+        cast(failures.loaded_at as date) as loaded_date
+    from failures
+    left join rules
+        on failures.rule_name = rules.rule_name
+
+)
+
+select * from final
