@@ -1,0 +1,58 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['order_id', 'line_number'],
+        incremental_strategy='merge',
+        on_schema_change='fail'
+    )
+}}
+
+with
+
+order_lines as (
+
+    select * from {{ ref('int_order_lines_priced') }}
+    {% if is_incremental() %}
+        {# Late-arriving line corrections and order status changes carry a newer timestamp. #}
+        where source_updated_at > (select max(source_updated_at) from {{ this }})
+    {% endif %}
+
+),
+
+statuses as (
+
+    select * from {{ ref('order_statuses') }}
+
+),
+
+final as (
+
+    select
+        order_lines.order_line_id,
+        order_lines.order_id,
+        order_lines.line_number,
+        order_lines.customer_id,
+        order_lines.product_id,
+        order_lines.sales_rep_id,
+        order_lines.campaign_id,
+        order_lines.channel,
+        order_lines.order_status,
+        statuses.counts_as_revenue as is_revenue,
+        order_lines.quantity,
+        order_lines.unit_price,
+        order_lines.unit_cost,
+        order_lines.gross_amount,
+        order_lines.discount_amount,
+        order_lines.net_amount,
+        order_lines.cost_amount,
+        order_lines.margin_amount,
+        order_lines.placed_at,
+        order_lines.placed_date,
+        order_lines.source_updated_at
+    from order_lines
+    left join statuses
+        on order_lines.order_status = statuses.status_code
+
+)
+
+select * from final
