@@ -38,11 +38,11 @@ def date_spine(datepart: str, start_date: str, end_date: str) -> str:
     )
 
 
-def cast(field: str, type: str) -> str:  # noqa: A002 - mirrors dbt's argument name
+def cast(field: str, type: str) -> str:
     return f"cast({field} as {type})"
 
 
-def safe_cast(field: str, type: str) -> str:  # noqa: A002 - mirrors dbt's argument name
+def safe_cast(field: str, type: str) -> str:
     return f"try_cast({field} as {type})"
 
 
@@ -50,7 +50,7 @@ def concat(fields: Iterable[str]) -> str:
     return f"concat({_join(fields)})"
 
 
-def hash(field: str) -> str:  # noqa: A001 - mirrors dbt's macro name
+def hash(field: str) -> str:
     return f"md5(cast({field} as varchar))"
 
 

@@ -90,7 +90,7 @@ def run_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
         timeout=300,
     )
     results_file = target_dir / "run_results.json"
-    assert results_file.exists(), f"dbt did not write run_results.json:\n{completed.stdout}\n{completed.stderr}"
+    assert results_file.exists(), f"no run_results.json:\n{completed.stdout}\n{completed.stderr}"
     # Failing tests make dbt exit 1; anything else (2 = error before running) is a broken project.
     assert completed.returncode == 1, f"unexpected dbt exit code {completed.returncode}:\n{completed.stdout}"
     results = json.loads(results_file.read_text())["results"]
@@ -116,5 +116,9 @@ def test_exactly_the_expected_tests_ran(run_results: dict[str, dict]) -> None:
 @pytest.mark.parametrize("test_name", sorted(EXPECTED))
 def test_generic_test_outcome(run_results: dict[str, dict], test_name: str) -> None:
     expected_status, expected_failures = EXPECTED[test_name]
-    (result,) = [r for uid, r in run_results.items() if uid.startswith("test.") and _test_name(uid) == test_name]
+    (result,) = [
+        result
+        for unique_id, result in run_results.items()
+        if unique_id.startswith("test.") and _test_name(unique_id) == test_name
+    ]
     assert (result["status"], result["failures"]) == (expected_status, expected_failures), result["message"]

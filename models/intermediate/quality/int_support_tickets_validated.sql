@@ -1,3 +1,5 @@
+{{ config(enabled=var('enable_service', true)) }}
+
 {# Latest tickets with the cross-table rule: the customer must exist. is_excluded drives the marts. #}
 with
 

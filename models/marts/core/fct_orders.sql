@@ -59,7 +59,7 @@ final as (
         customer_sequence.customer_order_number,
         customer_sequence.customer_order_number = 1 as is_first_order,
         coalesce(line_totals.line_count, 0) as line_count,
-        coalesce(line_totals.units, 0) as units,
+        coalesce(line_totals.units, 0)::bigint as units,
         coalesce(line_totals.gross_amount, 0)::decimal(18, 2) as gross_amount,
         coalesce(line_totals.discount_amount, 0)::decimal(18, 2) as discount_amount,
         coalesce(line_totals.net_amount, 0)::decimal(18, 2) as net_amount,

@@ -1,3 +1,5 @@
+{{ config(enabled=var('enable_pipeline', true)) }}
+
 with
 
 source as (

@@ -1,3 +1,5 @@
+{{ config(enabled=var('enable_sales_team', true)) }}
+
 with
 
 source as (

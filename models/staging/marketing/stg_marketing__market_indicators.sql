@@ -1,3 +1,5 @@
+{{ config(enabled=var('enable_marketing', true)) }}
+
 with
 
 source as (

@@ -1,3 +1,5 @@
+{{ config(enabled=var('enable_service', true)) }}
+
 {#
     Every raw ticket row with the row-level quality flags.
     The data-quality mart reads this; stg_service__support_tickets keeps the latest version.

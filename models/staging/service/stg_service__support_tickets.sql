@@ -1,3 +1,5 @@
+{{ config(enabled=var('enable_service', true)) }}
+
 with
 
 tickets as (

@@ -6,6 +6,13 @@ source as (
 
 ),
 
+latest as (
+
+    select * from source
+    qualify row_number() over (partition by product_id order by updated_at desc, _loaded_at desc) = 1
+
+),
+
 renamed as (
 
     select
@@ -30,7 +37,7 @@ renamed as (
         updated_at,
         _loaded_at as loaded_at
 
-    from source
+    from latest
 
 )
 
