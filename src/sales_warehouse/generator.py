@@ -308,10 +308,13 @@ def build_reps(sizes: Sizes, rng: np.random.Generator) -> tuple[np.ndarray, np.n
     per_region = np.maximum(1, np.floor(REGION_WEIGHTS * sizes.reps)).astype(int)
     per_region[0] += sizes.reps - per_region.sum()
     rep_region = np.repeat(np.arange(len(REGIONS)), per_region)
+    team_counts = np.round(per_region / 6).astype(int)
+    if team_counts.sum() < 3:  # small data sets still get a few teams (REGIONS is largest first)
+        team_counts[:3] = np.maximum(team_counts[:3], 1)
     team_region: list[str] = []
     region_teams: dict[str, list[int]] = {}
     for index, region in enumerate(REGIONS):
-        count = int(round(per_region[index] / 6))
+        count = int(team_counts[index])
         if count == 0:
             continue
         region_teams[region] = list(range(len(team_region), len(team_region) + count))
@@ -319,7 +322,8 @@ def build_reps(sizes: Sizes, rng: np.random.Generator) -> tuple[np.ndarray, np.n
     rep_team = np.empty(sizes.reps, dtype=np.int64)
     for rep, region_index in enumerate(rep_region):
         region = REGIONS[region_index]
-        teams = region_teams.get(region) or region_teams[REGION_MERGE.get(region, "east")]
+        teams = (region_teams.get(region) or region_teams.get(REGION_MERGE.get(region, ""))
+                 or region_teams[REGIONS[0]])
         rep_team[rep] = teams[rep % len(teams)]
     skill = rng.uniform(0.75, 1.25, sizes.reps)
     special = rng.choice(sizes.reps, size=6, replace=False)

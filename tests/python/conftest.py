@@ -24,13 +24,27 @@ GeneratedFactory = Callable[..., Path]
 def generated(tmp_path_factory: pytest.TempPathFactory) -> GeneratedFactory:
     cache: dict[tuple[object, ...], Path] = {}
 
-    def make(scale: float, seed: int = 42, defect_rate: float = 0.01, domains: str | None = None,
-             run: int = 0) -> Path:
+    def make(
+        scale: float, seed: int = 42, defect_rate: float = 0.01, domains: str | None = None, run: int = 0
+    ) -> Path:
         key = (scale, seed, defect_rate, domains, run)
         if key not in cache:
             out = tmp_path_factory.mktemp(f"raw_s{scale}_seed{seed}_d{defect_rate}_r{run}") / "raw"
-            argv = ["generate", "--scale", str(scale), "--seed", str(seed), "--start", START, "--end", END,
-                    "--defect-rate", str(defect_rate), "--out", str(out)]
+            argv = [
+                "generate",
+                "--scale",
+                str(scale),
+                "--seed",
+                str(seed),
+                "--start",
+                START,
+                "--end",
+                END,
+                "--defect-rate",
+                str(defect_rate),
+                "--out",
+                str(out),
+            ]
             if domains is not None:
                 argv += ["--domains", domains]
             assert main(argv) == 0, f"generate {argv} failed"

@@ -92,7 +92,8 @@ def test_manifest_row_counts_match_the_files(demo_raw):
     root = demo_raw
     counts = manifest(root)["row_counts"]
     assert counts == {
-        item.name: pq.ParquetFile(root / f"{item.name}.parquet").metadata.num_rows for item in contract.ENTITIES
+        item.name: pq.ParquetFile(root / f"{item.name}.parquet").metadata.num_rows
+        for item in contract.ENTITIES
     }
 
 
@@ -152,7 +153,8 @@ def test_scale_1_meets_the_size_targets(demo_raw):
     assert distinct_keys(demo_raw, "opportunities") == pytest.approx(6_000, rel=0.25)
     assert distinct_keys(demo_raw, "support_tickets") == pytest.approx(8_000, rel=0.15)
     regions = duckdb.sql(
-        f"select distinct lower(trim(region_code)) as region from read_parquet('{demo_raw}/customers.parquet')"
+        "select distinct lower(trim(region_code)) as region"
+        f" from read_parquet('{demo_raw}/customers.parquet')"
     ).fetchall()
     rep_regions = duckdb.sql(
         f"select distinct region_code from read_parquet('{demo_raw}/sales_reps.parquet')"
@@ -183,8 +185,16 @@ def run_cli(argv: list[str]) -> int:
         (["--domains", "pipeline,service"], ["commerce domain is required"]),
         (["--defect-rate", "0.25"], ["--defect-rate", "0.25"]),
     ],
-    ids=["scale-zero", "scale-negative", "end-before-start", "bad-start", "bad-end", "unknown-domain",
-         "no-commerce", "defect-rate-too-high"],
+    ids=[
+        "scale-zero",
+        "scale-negative",
+        "end-before-start",
+        "bad-start",
+        "bad-end",
+        "unknown-domain",
+        "no-commerce",
+        "defect-rate-too-high",
+    ],
 )
 def test_cli_rejects_bad_arguments(tmp_path, capsys, extra, fragments):
     out = tmp_path / "raw"
@@ -195,4 +205,3 @@ def test_cli_rejects_bad_arguments(tmp_path, capsys, extra, fragments):
         assert fragment in captured.err
     assert "Traceback" not in captured.err
     assert not out.exists(), "nothing may be written for rejected arguments"
-

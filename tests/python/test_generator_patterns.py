@@ -16,10 +16,11 @@ import numpy as np
 import pytest
 
 
-def latest(root: Path, name: str, key: str, order: str = "updated_at desc, _loaded_at desc") -> str:
+def latest(root: Path, name: str, key: str) -> str:
     """SQL for the latest version of each record (exact duplicates collapse to one row)."""
     return (
-        f"select * exclude (_version) from (select *, row_number() over (partition by {key} order by {order})"
+        f"select * exclude (_version) from (select *, row_number() over (partition by {key}"
+        " order by updated_at desc, _loaded_at desc)"
         f" as _version from read_parquet('{root / name}.parquet')) where _version = 1"
     )
 
@@ -38,8 +39,9 @@ def con(demo_raw: Path, demo_manifest: dict) -> duckdb.DuckDBPyConnection:
         " where placed_at < getvariable('period_end') + interval 1 day"
     )
     connection.execute(
-        f"create view order_lines as select l.* from ({latest(demo_raw, 'order_lines', 'order_id, line_number')})"
-        " as l join orders using (order_id) join products using (product_id) where l.quantity > 0"
+        "create view order_lines as select l.*"
+        f" from ({latest(demo_raw, 'order_lines', 'order_id, line_number')}) as l"
+        " join orders using (order_id) join products using (product_id) where l.quantity > 0"
     )
     connection.execute(
         "create view line_revenue as select o.order_id, o.placed_at, o.sales_rep_id, p.category,"
@@ -61,7 +63,8 @@ def con(demo_raw: Path, demo_manifest: dict) -> duckdb.DuckDBPyConnection:
     connection.execute(f"create view tickets as {latest(demo_raw, 'support_tickets', 'ticket_id')}")
     connection.execute(f"create view campaigns as select * from read_parquet('{demo_raw}/campaigns.parquet')")
     connection.execute(
-        f"create view customer_groups as select * from read_parquet('{demo_raw}/truth/customer_groups.parquet')"
+        "create view customer_groups as select *"
+        f" from read_parquet('{demo_raw}/truth/customer_groups.parquet')"
     )
     yield connection
     connection.close()
@@ -81,7 +84,9 @@ def daily_mean(con: duckdb.DuckDBPyConnection, first: date, last: date) -> float
 def test_saturday_sells_more_than_monday(con, demo_manifest):
     factors = demo_manifest["patterns"]["weekday_factors_monday_first"]
     planted = factors[5] / factors[0]
-    by_weekday = dict(con.execute("select isodow(order_date), avg(n_orders) from daily group by 1").fetchall())
+    by_weekday = dict(
+        con.execute("select isodow(order_date), avg(n_orders) from daily group by 1").fetchall()
+    )
     ratio = by_weekday[6] / by_weekday[1]
     assert ratio > 1 + (planted - 1) / 2, f"Saturday/Monday {ratio:.3f}, planted {planted:.3f}"
 
@@ -290,7 +295,8 @@ def test_sla_breach_lowers_repurchase(con, demo_manifest):
             with sla as (select unnest(?::varchar[]) as priority, unnest(?::double[]) as sla_hours),
             judged as (
                 select t.customer_id, t.opened_at,
-                       date_diff('second', t.opened_at, t.first_response_at) / 3600.0 > s.sla_hours as breached
+                       date_diff('second', t.opened_at, t.first_response_at) / 3600.0
+                           > s.sla_hours as breached
                 from tickets as t join sla as s using (priority) join customers using (customer_id)
                 where t.first_response_at is not null
             ),
@@ -302,7 +308,8 @@ def test_sla_breach_lowers_repurchase(con, demo_manifest):
             after as (
                 select c.customer_id, c.breached,
                        count(o.order_id) as n_orders,
-                       date_diff('second', c.since, getvariable('period_end') + interval 1 day) / 86400.0 as span
+                       date_diff('second', c.since, getvariable('period_end') + interval 1 day)
+                           / 86400.0 as span
                 from per_customer as c
                 left join orders as o on o.customer_id = c.customer_id and o.placed_at > c.since
                 group by all

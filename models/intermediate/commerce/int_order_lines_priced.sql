@@ -40,7 +40,8 @@ joined as (
         (order_lines.net_amount - order_lines.cost_amount)::decimal(18, 2) as margin_amount,
         orders.placed_at,
         orders.placed_date,
-        greatest(order_lines.updated_at, orders.updated_at) as source_updated_at
+        greatest(order_lines.updated_at, orders.updated_at) as source_updated_at,
+        greatest(order_lines.loaded_at, orders.loaded_at) as source_loaded_at
     from order_lines
     inner join orders
         on order_lines.order_id = orders.order_id

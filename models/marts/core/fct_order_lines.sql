@@ -13,8 +13,8 @@ order_lines as (
 
     select * from {{ ref('int_order_lines_priced') }}
     {% if is_incremental() %}
-        {# Late-arriving line corrections and order status changes carry a newer timestamp. #}
-        where source_updated_at > (select max(source_updated_at) from {{ this }})
+        {# New loads of the line or its order: late-arriving corrections and status changes. #}
+        where source_loaded_at > (select max(source_loaded_at) from {{ this }})
     {% endif %}
 
 ),
@@ -48,7 +48,8 @@ final as (
         order_lines.margin_amount,
         order_lines.placed_at,
         order_lines.placed_date,
-        order_lines.source_updated_at
+        order_lines.source_updated_at,
+        order_lines.source_loaded_at
     from order_lines
     left join statuses
         on order_lines.order_status = statuses.status_code

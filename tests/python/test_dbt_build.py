@@ -1,0 +1,214 @@
+"""`dbt build` end to end on small generated data sets.
+
+One full build at a small scale is shared by the tests that read the warehouse; the partial-data,
+bad-input and incremental tests run their own smaller builds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+SCALE = "0.2"
+ALL_OFF = "{enable_sales_team: false, enable_pipeline: false, enable_service: false, enable_marketing: false}"
+
+
+def generate(out: Path, *extra: str) -> Path:
+    subprocess.run(
+        [
+            str(BIN / "sales-warehouse"),
+            "generate",
+            "--scale",
+            SCALE,
+            "--seed",
+            "7",
+            "--out",
+            str(out),
+            *extra,
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+def dbt(args: list[str], raw: Path, db: Path, work: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "SALES_WAREHOUSE_RAW": str(raw),
+        "SALES_WAREHOUSE_DB": str(db),
+        "DBT_PROFILES_DIR": str(ROOT),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    command = [
+        str(BIN / "dbt"),
+        *args,
+        "--project-dir",
+        str(ROOT),
+        "--target-path",
+        str(work / "target"),
+        "--log-path",
+        str(work / "logs"),
+    ]
+    return subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    work = tmp_path_factory.mktemp("full")
+    raw = generate(work / "raw")
+    db = work / "warehouse.duckdb"
+    result = dbt(["build"], raw, db, work)
+    assert result.returncode == 0, result.stdout[-6000:]
+    return raw, db
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.sql(sql).fetchall()
+
+
+def test_data_quality_counts_equal_planted_defects(built: tuple[Path, Path]) -> None:
+    raw, db = built
+    manifest = json.loads((raw / "manifest.json").read_text())
+    planted = {
+        (table, kind): count for table, kinds in manifest["defects"].items() for kind, count in kinds.items()
+    }
+    found = {
+        (source_table.split(".")[1], rule): count
+        for source_table, rule, count in query(
+            db, "select source_table, rule_name, count(*) from quality.dq_failed_rows group by all"
+        )
+    }
+    assert all(count > 0 for count in planted.values())
+    assert found == planted
+
+
+def test_every_failure_has_a_severity_and_action(built: tuple[Path, Path]) -> None:
+    _, db = built
+    unclassified = query(
+        db,
+        "select count(*) from quality.dq_failed_rows "
+        "where severity = 'unclassified' or action_taken = 'unclassified'",
+    )
+    assert unclassified == [(0,)]
+
+
+def test_marts_exclude_flagged_rows(built: tuple[Path, Path]) -> None:
+    _, db = built
+    assert query(db, "select count(*) from marts.fct_order_lines where quantity <= 0") == [(0,)]
+    assert query(db, "select count(*) from marts.fct_orders where placed_at > now()") == [(0,)]
+    excluded_orders = query(
+        db, "select count(*) from quality.dq_failed_rows where rule_name = 'future_timestamp'"
+    )
+    kept = query(db, "select count(*) from marts.fct_orders")[0][0]
+    staged = query(db, "select count(*) from staging.stg_shop__orders")[0][0]
+    assert kept == staged - excluded_orders[0][0]
+
+
+def test_commerce_only_build_passes(tmp_path: Path) -> None:
+    raw = generate(tmp_path / "raw", "--domains", "commerce")
+    db = tmp_path / "commerce.duckdb"
+    result = dbt(["build", "--vars", ALL_OFF], raw, db, tmp_path)
+    assert result.returncode == 0, result.stdout[-6000:]
+    tables = {name for (name,) in query(db, "select table_name from information_schema.tables")}
+    assert {"fct_orders", "fct_order_lines", "dq_failed_rows"} <= tables
+    assert not {"stg_crm__opportunities", "stg_service__support_tickets", "dim_sales_reps"} & tables
+
+
+def test_missing_raw_file_fails_early_naming_it(tmp_path: Path) -> None:
+    raw = generate(tmp_path / "raw", "--domains", "commerce")
+    (raw / "returns.parquet").unlink()
+    result = dbt(["build", "--vars", ALL_OFF], raw, tmp_path / "db.duckdb", tmp_path)
+    assert result.returncode != 0
+    assert "missing raw file" in result.stdout
+    assert str(raw / "returns.parquet") in result.stdout
+    assert "Traceback" not in result.stdout
+
+
+def test_renamed_column_fails_early_naming_file_and_column(tmp_path: Path) -> None:
+    raw = generate(tmp_path / "raw", "--domains", "commerce")
+    path = raw / "orders.parquet"
+    table = pq.read_table(path)
+    pq.write_table(
+        table.rename_columns(["sales_channel" if name == "channel" else name for name in table.column_names]),
+        path,
+    )
+    result = dbt(["build", "--vars", ALL_OFF], raw, tmp_path / "db.duckdb", tmp_path)
+    assert result.returncode != 0
+    assert f"{path}: missing column 'channel'" in result.stdout
+    assert "sales_channel" in result.stdout
+
+
+def split_by_load_time(raw: Path, first: Path, cutoff: str) -> None:
+    """The raw files as an export taken at `cutoff` would have had them."""
+    first.mkdir()
+    with duckdb.connect() as con:
+        for path in raw.glob("*.parquet"):
+            con.execute(
+                f"copy (select * from read_parquet('{path}') where _loaded_at <= timestamp '{cutoff}') "
+                f"to '{first / path.name}' (format parquet)"
+            )
+
+
+def test_incremental_in_two_halves_equals_full_refresh(tmp_path: Path) -> None:
+    raw = generate(tmp_path / "raw", "--domains", "commerce")
+    # Late corrections of lines loaded before the cutoff arrive after it.
+    with duckdb.connect() as con:
+        cutoff = con.sql(f"""
+            select max(older._loaded_at)
+            from read_parquet('{raw}/order_lines.parquet') as older
+            inner join read_parquet('{raw}/order_lines.parquet') as newer
+                on older.order_id = newer.order_id and older.line_number = newer.line_number
+                and older.updated_at < newer.updated_at
+            where older._loaded_at < timestamp '2024-07-01'
+        """).fetchone()[0]
+        late = con.sql(f"""
+            select count(*) from read_parquet('{raw}/order_lines.parquet') as older
+            inner join read_parquet('{raw}/order_lines.parquet') as newer
+                on older.order_id = newer.order_id and older.line_number = newer.line_number
+                and older.updated_at < newer.updated_at
+            where older._loaded_at <= timestamp '{cutoff}' and newer._loaded_at > timestamp '{cutoff}'
+        """).fetchone()[0]
+    assert late > 0, "the split must put late-arriving updates in the second half"
+    first = tmp_path / "first"
+    split_by_load_time(raw, first, str(cutoff))
+    incremental_db, full_db = tmp_path / "incremental.duckdb", tmp_path / "full.duckdb"
+    select = [
+        "--select",
+        "+fct_order_lines",
+        "--vars",
+        ALL_OFF,
+        "--exclude",
+        "resource_type:test",
+        "resource_type:unit_test",
+    ]
+    for raw_dir in (first, raw):
+        result = dbt(["build", *select], raw_dir, incremental_db, tmp_path)
+        assert result.returncode == 0, result.stdout[-4000:]
+    result = dbt(["build", *select, "--full-refresh"], raw, full_db, tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:]
+    with duckdb.connect() as con:
+        con.execute(f"attach '{incremental_db}' as incremental (read_only)")
+        con.execute(f"attach '{full_db}' as full_refresh (read_only)")
+        columns = "* exclude (source_loaded_at)"
+        only_incremental = con.sql(
+            f"select {columns} from incremental.marts.fct_order_lines except all "
+            f"select {columns} from full_refresh.marts.fct_order_lines"
+        ).fetchall()
+        only_full = con.sql(
+            f"select {columns} from full_refresh.marts.fct_order_lines except all "
+            f"select {columns} from incremental.marts.fct_order_lines"
+        ).fetchall()
+        total = con.sql("select count(*) from full_refresh.marts.fct_order_lines").fetchone()[0]
+    assert total > 0
+    assert only_incremental == [] and only_full == []
