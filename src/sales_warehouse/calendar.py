@@ -135,16 +135,36 @@ def build_campaigns(start: date, end: date, rng: np.random.Generator) -> list[Ca
             last = date(year, month, day)
             if last < start or first > end:
                 continue
-            campaigns.append(Campaign(0, f"{name} {year}", "festival", 0.20 if name == "Double 11" else 0.15,
-                                      first, last, 1.0, float(round(rng.uniform(200_000, 400_000), -3))))
+            campaigns.append(
+                Campaign(
+                    0,
+                    f"{name} {year}",
+                    "festival",
+                    0.20 if name == "Double 11" else 0.15,
+                    first,
+                    last,
+                    1.0,
+                    float(round(rng.uniform(200_000, 400_000), -3)),
+                )
+            )
         for month in (3, 4, 5, 8, 9, 12):
             day = int(rng.integers(1, 20))
             first = date(year, month, day)
             last = date(year, month, day + int(rng.integers(2, 6)))
             if last < start or first > end:
                 continue
-            campaigns.append(Campaign(0, f"Flash sale {year}-{month:02d}", "flash_sale", 0.10, first, last,
-                                      1.5, float(round(rng.uniform(30_000, 90_000), -3))))
+            campaigns.append(
+                Campaign(
+                    0,
+                    f"Flash sale {year}-{month:02d}",
+                    "flash_sale",
+                    0.10,
+                    first,
+                    last,
+                    1.5,
+                    float(round(rng.uniform(30_000, 90_000), -3)),
+                )
+            )
     campaigns.sort(key=lambda item: item.start)
     return [
         Campaign(position + 1, c.name, c.campaign_type, c.discount_rate, c.start, c.end, c.lift, c.spend)

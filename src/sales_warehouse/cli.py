@@ -15,8 +15,14 @@ def _generate(args: argparse.Namespace) -> int:
 
     try:
         domains = tuple(item.strip() for item in args.domains.split(",") if item.strip())
-        config = GeneratorConfig(scale=args.scale, seed=args.seed, start=parse_date(args.start),
-                                 end=parse_date(args.end), defect_rate=args.defect_rate, domains=domains)
+        config = GeneratorConfig(
+            scale=args.scale,
+            seed=args.seed,
+            start=parse_date(args.start),
+            end=parse_date(args.end),
+            defect_rate=args.defect_rate,
+            domains=domains,
+        )
     except ValueError as error:
         print(f"sales-warehouse generate: error: {error}", file=sys.stderr)
         return 2
@@ -47,9 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=42)
     generate.add_argument("--start", default="2023-01-01", help="first day of data (YYYY-MM-DD)")
     generate.add_argument("--end", default="2025-12-31", help="last day of data (YYYY-MM-DD)")
-    generate.add_argument("--defect-rate", type=float, default=0.01, help="share of dirty rows per defect kind")
-    generate.add_argument("--domains", default=",".join(DOMAINS),
-                          help=f"comma-separated domains to write (commerce is required): {','.join(DOMAINS)}")
+    generate.add_argument(
+        "--defect-rate", type=float, default=0.01, help="share of dirty rows per defect kind"
+    )
+    generate.add_argument(
+        "--domains",
+        default=",".join(DOMAINS),
+        help=f"comma-separated domains to write (commerce is required): {','.join(DOMAINS)}",
+    )
     generate.add_argument("--out", default="data/raw", help="output directory")
     generate.set_defaults(handler=_generate)
 

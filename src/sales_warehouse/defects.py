@@ -17,8 +17,13 @@ from sales_warehouse.contract import LOADED_AT
 # Which defect kinds are planted in which raw entity. The names are the data-quality rule names.
 PLANTED: dict[str, tuple[str, ...]] = {
     "customers": ("invalid_email", "non_standard_string", "superseded_version", "duplicate_row"),
-    "orders": ("future_timestamp", "unknown_status", "non_standard_string", "superseded_version",
-               "duplicate_row"),
+    "orders": (
+        "future_timestamp",
+        "unknown_status",
+        "non_standard_string",
+        "superseded_version",
+        "duplicate_row",
+    ),
     "order_lines": ("negative_quantity", "orphan_foreign_key", "superseded_version", "duplicate_row"),
     "support_tickets": ("orphan_foreign_key", "duplicate_row"),
 }
@@ -70,14 +75,18 @@ def garble_email(rng: np.random.Generator, emails: pd.Series) -> pd.Series:
     return pd.Series(out, index=emails.index, dtype=object)
 
 
-def older_versions(rng: np.random.Generator, frame: pd.DataFrame, rows: np.ndarray, change: str,
-                   old_value: object) -> pd.DataFrame:
+def older_versions(
+    rng: np.random.Generator, frame: pd.DataFrame, rows: np.ndarray, change: str, old_value: object
+) -> pd.DataFrame:
     """Copies of `rows` as they were before their last update (earlier updated_at)."""
     older = frame.iloc[rows].copy()
     step = (rng.uniform(1, 72, len(rows)) * 3_600_000_000).astype(np.int64).astype("timedelta64[us]")
     older["updated_at"] = older["updated_at"].to_numpy() - step
-    older[LOADED_AT] = np.minimum(older[LOADED_AT].to_numpy(), older["updated_at"].to_numpy().astype(
-        "datetime64[D]").astype("datetime64[us]") + np.timedelta64(26, "h"))
+    older[LOADED_AT] = np.minimum(
+        older[LOADED_AT].to_numpy(),
+        older["updated_at"].to_numpy().astype("datetime64[D]").astype("datetime64[us]")
+        + np.timedelta64(26, "h"),
+    )
     older[change] = old_value
     return older
 
@@ -87,21 +96,32 @@ def with_extras(frame: pd.DataFrame, *extras: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else frame
 
 
-def plant_defects(frames: dict[str, pd.DataFrame], rng: np.random.Generator, rate: float, ledger: DefectLedger,
-                  *, n_products: int, n_customers: int, end_ts: np.datetime64) -> dict[str, pd.DataFrame]:
+def plant_defects(
+    frames: dict[str, pd.DataFrame],
+    rng: np.random.Generator,
+    rate: float,
+    ledger: DefectLedger,
+    *,
+    n_products: int,
+    n_customers: int,
+    end_ts: np.datetime64,
+) -> dict[str, pd.DataFrame]:
     """Return dirty copies of the clean frames and record what was planted in `ledger`."""
     out = dict(frames)
 
     customers = frames["customers"].copy()
     rows = pick(rng, len(customers), rate)
-    customers.loc[customers.index[rows], "email"] = garble_email(rng, customers["email"].iloc[rows]).to_numpy()
+    customers.loc[customers.index[rows], "email"] = garble_email(
+        rng, customers["email"].iloc[rows]
+    ).to_numpy()
     ledger.add("customers", "invalid_email", len(rows))
     rows = pick(rng, len(customers), rate)
     half = len(rows) // 2
     gender_rows, region_rows = customers.index[rows[:half]], customers.index[rows[half:]]
     customers.loc[gender_rows, "gender"] = messy_string(rng, customers.loc[gender_rows, "gender"]).to_numpy()
     customers.loc[region_rows, "region_code"] = messy_string(
-        rng, customers.loc[region_rows, "region_code"]).to_numpy()
+        rng, customers.loc[region_rows, "region_code"]
+    ).to_numpy()
     ledger.add("customers", "non_standard_string", len(rows))
     rows = pick(rng, len(customers), rate)
     older = older_versions(rng, customers, rows, "city", "Unknown City")
@@ -112,11 +132,14 @@ def plant_defects(frames: dict[str, pd.DataFrame], rng: np.random.Generator, rat
 
     orders = frames["orders"].copy()
     future_rows = pick(rng, len(orders), rate)
-    orders.loc[orders.index[future_rows], "placed_at"] = orders["placed_at"].to_numpy()[future_rows] + FUTURE_SHIFT
+    orders.loc[orders.index[future_rows], "placed_at"] = (
+        orders["placed_at"].to_numpy()[future_rows] + FUTURE_SHIFT
+    )
     ledger.add("orders", "future_timestamp", len(future_rows))
     rows = pick(rng, len(orders), rate)
     orders.loc[orders.index[rows], "status"] = np.asarray(UNKNOWN_STATUS_CODES, dtype=object)[
-        rng.integers(0, len(UNKNOWN_STATUS_CODES), len(rows))]
+        rng.integers(0, len(UNKNOWN_STATUS_CODES), len(rows))
+    ]
     ledger.add("orders", "unknown_status", len(rows))
     rows = pick(rng, len(orders), rate)
     orders.loc[orders.index[rows], "channel"] = messy_string(rng, orders["channel"].iloc[rows]).to_numpy()
@@ -144,7 +167,8 @@ def plant_defects(frames: dict[str, pd.DataFrame], rng: np.random.Generator, rat
     lines.loc[lines.index[rows], "updated_at"] = corrected
     lines.loc[lines.index[rows], LOADED_AT] = np.minimum(
         corrected.astype("datetime64[D]").astype("datetime64[us]") + np.timedelta64(26, "h"),
-        end_ts + np.timedelta64(2, "h"))
+        end_ts + np.timedelta64(2, "h"),
+    )
     older = older_versions(rng, lines, rows, "discount_amount", 0.0)
     ledger.add("order_lines", "superseded_version", len(older))
     duplicates = lines.iloc[pick(rng, len(lines), rate)]

@@ -46,7 +46,12 @@ CITIES: dict[str, tuple[str, ...]] = {
 }
 
 CATEGORIES: tuple[str, ...] = (
-    "Electronics", "Home & Kitchen", "Apparel", "Beauty", "Sports & Outdoors", "Office Supplies",
+    "Electronics",
+    "Home & Kitchen",
+    "Apparel",
+    "Beauty",
+    "Sports & Outdoors",
+    "Office Supplies",
     "Audio Players",
 )
 SUBCATEGORIES: dict[str, tuple[str, ...]] = {
@@ -63,12 +68,26 @@ CATEGORY_PRICE = np.array([1800.0, 350.0, 220.0, 180.0, 400.0, 120.0, 300.0])
 CATEGORY_ELASTICITY = np.array([-1.2, -1.5, -2.0, -1.8, -1.4, -0.8, -1.6])
 DECLINING_CATEGORY = "Audio Players"
 DECLINE_RATE = 0.60  # continuous decline of the category's share per year
-BRANDS: tuple[str, ...] = ("Aurora", "Bamboo", "Cedar", "Dragon", "Ember", "Fjord", "Granite", "Harbor",
-                           "Indigo", "Jade")
+BRANDS: tuple[str, ...] = (
+    "Aurora",
+    "Bamboo",
+    "Cedar",
+    "Dragon",
+    "Ember",
+    "Fjord",
+    "Granite",
+    "Harbor",
+    "Indigo",
+    "Jade",
+)
 
 # Latent customer groups: the clustering models should recover them.
-GROUPS: tuple[str, ...] = ("high_value_loyal", "price_sensitive_occasional", "mainstream_regular",
-                           "business_bulk")
+GROUPS: tuple[str, ...] = (
+    "high_value_loyal",
+    "price_sensitive_occasional",
+    "mainstream_regular",
+    "business_bulk",
+)
 GROUP_SHARE = np.array([0.15, 0.35, 0.35, 0.15])
 GROUP_ORDER_RATE = np.array([3.0, 0.6, 1.2, 1.5])  # relative orders per active year
 GROUP_LINES = np.array([3.0, 1.6, 2.3, 3.5])  # mean lines per order
@@ -77,41 +96,92 @@ GROUP_PROMO_AFFINITY = np.array([0.2, 0.9, 0.35, 0.1])
 GROUP_CHURN_YEARS = np.array([8.0, 1.2, 3.0, 6.0])
 GROUP_AGE = np.array([42.0, 26.0, 35.0, 45.0])
 GROUP_FEMALE = np.array([0.5, 0.65, 0.5, 0.4])
-GROUP_CATEGORY_PREFERENCE = np.array([
-    [3.0, 2.0, 1.0, 1.0, 1.0, 0.5, 1.0],
-    [0.4, 1.0, 3.0, 3.0, 1.0, 0.2, 1.0],
-    [1.5, 2.0, 1.5, 1.5, 1.5, 0.5, 1.0],
-    [2.0, 0.5, 0.2, 0.2, 0.5, 5.0, 1.0],
-])
-GROUP_CHANNEL = np.array([  # web, app, store, phone
-    [0.30, 0.50, 0.15, 0.05],
-    [0.30, 0.60, 0.08, 0.02],
-    [0.35, 0.35, 0.25, 0.05],
-    [0.45, 0.05, 0.10, 0.40],
-])
+GROUP_CATEGORY_PREFERENCE = np.array(
+    [
+        [3.0, 2.0, 1.0, 1.0, 1.0, 0.5, 1.0],
+        [0.4, 1.0, 3.0, 3.0, 1.0, 0.2, 1.0],
+        [1.5, 2.0, 1.5, 1.5, 1.5, 0.5, 1.0],
+        [2.0, 0.5, 0.2, 0.2, 0.5, 5.0, 1.0],
+    ]
+)
+GROUP_CHANNEL = np.array(
+    [  # web, app, store, phone
+        [0.30, 0.50, 0.15, 0.05],
+        [0.30, 0.60, 0.08, 0.02],
+        [0.35, 0.35, 0.25, 0.05],
+        [0.45, 0.05, 0.10, 0.40],
+    ]
+)
 ORDER_CHANNELS: tuple[str, ...] = ("web", "app", "store", "phone")
 ACQUISITION_CHANNELS: tuple[str, ...] = ("organic_search", "social", "referral", "paid_ads", "sales_team")
-GROUP_ACQUISITION = np.array([
-    [0.30, 0.10, 0.35, 0.20, 0.05],
-    [0.15, 0.50, 0.05, 0.28, 0.02],
-    [0.35, 0.20, 0.15, 0.25, 0.05],
-    [0.10, 0.02, 0.18, 0.10, 0.60],
-])
-INTERESTS: tuple[str, ...] = ("technology", "home_living", "fashion", "beauty", "sports", "travel", "deals",
-                              "office", "music", "parenting")
-GROUP_INTERESTS = np.array([
-    [3, 2, 1, 1, 2, 3, 0.3, 1, 2, 1],
-    [0.5, 1, 3, 3, 1, 1, 4, 0.2, 1, 1],
-    [1, 2, 1.5, 1.5, 1.5, 1, 1, 0.5, 1, 2],
-    [2, 0.5, 0.2, 0.2, 0.5, 1, 1, 4, 0.3, 0.3],
-])
-INDUSTRIES: tuple[str, ...] = ("manufacturing", "retail", "technology", "education", "healthcare",
-                               "logistics")
+GROUP_ACQUISITION = np.array(
+    [
+        [0.30, 0.10, 0.35, 0.20, 0.05],
+        [0.15, 0.50, 0.05, 0.28, 0.02],
+        [0.35, 0.20, 0.15, 0.25, 0.05],
+        [0.10, 0.02, 0.18, 0.10, 0.60],
+    ]
+)
+INTERESTS: tuple[str, ...] = (
+    "technology",
+    "home_living",
+    "fashion",
+    "beauty",
+    "sports",
+    "travel",
+    "deals",
+    "office",
+    "music",
+    "parenting",
+)
+GROUP_INTERESTS = np.array(
+    [
+        [3, 2, 1, 1, 2, 3, 0.3, 1, 2, 1],
+        [0.5, 1, 3, 3, 1, 1, 4, 0.2, 1, 1],
+        [1, 2, 1.5, 1.5, 1.5, 1, 1, 0.5, 1, 2],
+        [2, 0.5, 0.2, 0.2, 0.5, 1, 1, 4, 0.3, 0.3],
+    ]
+)
+INDUSTRIES: tuple[str, ...] = (
+    "manufacturing",
+    "retail",
+    "technology",
+    "education",
+    "healthcare",
+    "logistics",
+)
 # Hour-of-day order profile (consumers shop in the evening, businesses in office hours).
-CONSUMER_HOURS = np.array([1, 0.5, 0.3, 0.2, 0.2, 0.3, 0.6, 1, 1.5, 2, 2.5, 2.5, 2.2, 2, 2, 2, 2, 2.2, 2.5,
-                           3, 3.5, 3.8, 3, 1.8])
-BUSINESS_HOURS = np.array([0.1, 0.05, 0.05, 0.05, 0.05, 0.1, 0.3, 0.8, 2.5, 4, 4, 3.5, 2, 3, 3.8, 3.5, 3, 2,
-                           0.8, 0.4, 0.3, 0.2, 0.1, 0.1])
+CONSUMER_HOURS = np.array(
+    [1, 0.5, 0.3, 0.2, 0.2, 0.3, 0.6, 1, 1.5, 2, 2.5, 2.5, 2.2, 2, 2, 2, 2, 2.2, 2.5, 3, 3.5, 3.8, 3, 1.8]
+)
+BUSINESS_HOURS = np.array(
+    [
+        0.1,
+        0.05,
+        0.05,
+        0.05,
+        0.05,
+        0.1,
+        0.3,
+        0.8,
+        2.5,
+        4,
+        4,
+        3.5,
+        2,
+        3,
+        3.8,
+        3.5,
+        3,
+        2,
+        0.8,
+        0.4,
+        0.3,
+        0.2,
+        0.1,
+        0.1,
+    ]
+)
 
 # Funnel: probability of passing each open stage and median days spent in it at skill 1.
 FUNNEL_STAGES: tuple[str, ...] = ("prospecting", "qualification", "needs_analysis", "proposal", "negotiation")
@@ -130,8 +200,7 @@ SLA_HOURS = np.array([48.0, 24.0, 8.0, 4.0])
 KEEP_ORDER_AFTER_BREACH = 0.4  # share of a customer's orders kept after a breached ticket
 ORDER_LOSS_ALLOWANCE = 1.12  # orders lost to slow service, so the kept total is about the target
 
-SCALE_1 = {"customers": 5000, "orders": 60_000, "leads": 20_000, "tickets": 8000, "surveys": 3000,
-           "reps": 40}
+SCALE_1 = {"customers": 5000, "orders": 60_000, "leads": 20_000, "tickets": 8000, "surveys": 3000, "reps": 40}
 
 
 @dataclass(frozen=True)
@@ -187,7 +256,7 @@ class Sizes:
             tickets=max(80, round(SCALE_1["tickets"] * scale)),
             surveys=max(30, round(SCALE_1["surveys"] * scale)),
             reps=max(14, round(SCALE_1["reps"] * scale)),
-            products=round(200 * max(1.0, scale ** 0.5)),
+            products=round(200 * max(1.0, scale**0.5)),
         )
 
 
@@ -240,8 +309,13 @@ def nightly_load(ts: np.ndarray, cap: np.datetime64) -> np.ndarray:
 
 
 ARROW_TYPES = {
-    "BIGINT": pa.int64(), "INTEGER": pa.int32(), "DOUBLE": pa.float64(), "VARCHAR": pa.string(),
-    "DATE": pa.date32(), "TIMESTAMP": pa.timestamp("us"), "BOOLEAN": pa.bool_(),
+    "BIGINT": pa.int64(),
+    "INTEGER": pa.int32(),
+    "DOUBLE": pa.float64(),
+    "VARCHAR": pa.string(),
+    "DATE": pa.date32(),
+    "TIMESTAMP": pa.timestamp("us"),
+    "BOOLEAN": pa.bool_(),
 }
 
 
@@ -304,7 +378,9 @@ class World:
     truth: dict[str, object] = field(default_factory=dict)
 
 
-def build_reps(sizes: Sizes, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
+def build_reps(
+    sizes: Sizes, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
     per_region = np.maximum(1, np.floor(REGION_WEIGHTS * sizes.reps)).astype(int)
     per_region[0] += sizes.reps - per_region.sum()
     rep_region = np.repeat(np.arange(len(REGIONS)), per_region)
@@ -322,8 +398,11 @@ def build_reps(sizes: Sizes, rng: np.random.Generator) -> tuple[np.ndarray, np.n
     rep_team = np.empty(sizes.reps, dtype=np.int64)
     for rep, region_index in enumerate(rep_region):
         region = REGIONS[region_index]
-        teams = (region_teams.get(region) or region_teams.get(REGION_MERGE.get(region, ""))
-                 or region_teams[REGIONS[0]])
+        teams = (
+            region_teams.get(region)
+            or region_teams.get(REGION_MERGE.get(region, ""))
+            or region_teams[REGIONS[0]]
+        )
         rep_team[rep] = teams[rep % len(teams)]
     skill = rng.uniform(0.75, 1.25, sizes.reps)
     special = rng.choice(sizes.reps, size=6, replace=False)
@@ -341,11 +420,13 @@ def build_products(sizes: Sizes, config: GeneratorConfig, rng: np.random.Generat
     span = (np.datetime64(config.end, "D") - start).astype(int)
     launched = start - rng.integers(30, 1500, n).astype("timedelta64[D]")
     late_launch = rng.random(n) < 0.15
-    launched = np.where(late_launch, start + rng.integers(0, span * 2 // 3, n).astype("timedelta64[D]"),
-                        launched)
+    launched = np.where(
+        late_launch, start + rng.integers(0, span * 2 // 3, n).astype("timedelta64[D]"), launched
+    )
     discontinued = start + rng.integers(span * 2 // 3, span, n).astype("timedelta64[D]")
-    is_discontinued = (rng.random(n) < 0.08) | ((category == CATEGORIES.index(DECLINING_CATEGORY))
-                                                 & (rng.random(n) < 0.3))
+    is_discontinued = (rng.random(n) < 0.08) | (
+        (category == CATEGORIES.index(DECLINING_CATEGORY)) & (rng.random(n) < 0.3)
+    )
     evergreen = np.arange(n) < len(CATEGORIES)  # first product of each category is always on sale
     launched = np.where(evergreen, start - np.timedelta64(2000, "D"), launched)
     is_discontinued &= ~evergreen
@@ -354,19 +435,23 @@ def build_products(sizes: Sizes, config: GeneratorConfig, rng: np.random.Generat
         for i, (b, c, s) in enumerate(zip(rng.integers(0, len(BRANDS), n), category, sub, strict=True))
     ]
     updated = launched.astype("datetime64[us]")
-    return pd.DataFrame({
-        "product_id": np.arange(1, n + 1, dtype=np.int64),
-        "product_name": names,
-        "category": np.asarray(CATEGORIES, dtype=object)[category],
-        "subcategory": [SUBCATEGORIES[CATEGORIES[int(c)]][int(s)] for c, s in zip(category, sub, strict=True)],
-        "brand": [name.split(" ")[0] for name in names],
-        "list_price": price,
-        "unit_cost": np.round(price * rng.uniform(0.45, 0.7, n), 2),
-        "launched_on": launched,
-        "discontinued_on": np.where(is_discontinued, discontinued, np.datetime64("NaT")),
-        "updated_at": updated,
-        "_category_index": category,
-    })
+    return pd.DataFrame(
+        {
+            "product_id": np.arange(1, n + 1, dtype=np.int64),
+            "product_name": names,
+            "category": np.asarray(CATEGORIES, dtype=object)[category],
+            "subcategory": [
+                SUBCATEGORIES[CATEGORIES[int(c)]][int(s)] for c, s in zip(category, sub, strict=True)
+            ],
+            "brand": [name.split(" ")[0] for name in names],
+            "list_price": price,
+            "unit_cost": np.round(price * rng.uniform(0.45, 0.7, n), 2),
+            "launched_on": launched,
+            "discontinued_on": np.where(is_discontinued, discontinued, np.datetime64("NaT")),
+            "updated_at": updated,
+            "_category_index": category,
+        }
+    )
 
 
 def group_cdfs(days: np.ndarray, base: np.ndarray, campaign_by_day: np.ndarray) -> np.ndarray:
@@ -375,8 +460,15 @@ def group_cdfs(days: np.ndarray, base: np.ndarray, campaign_by_day: np.ndarray) 
     return np.cumsum(np.vstack(rows), axis=1)
 
 
-def build_customers(world_days: np.ndarray, config: GeneratorConfig, sizes: Sizes, rep_region: np.ndarray,
-                    rep_skill: np.ndarray, group_cdf: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
+def build_customers(
+    world_days: np.ndarray,
+    config: GeneratorConfig,
+    sizes: Sizes,
+    rep_region: np.ndarray,
+    rep_skill: np.ndarray,
+    group_cdf: np.ndarray,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
     n = sizes.customers
     group = rng.choice(len(GROUPS), size=n, p=GROUP_SHARE)
     region = rng.choice(len(REGIONS), size=n, p=REGION_WEIGHTS)
@@ -399,8 +491,11 @@ def build_customers(world_days: np.ndarray, config: GeneratorConfig, sizes: Size
     birth = np.datetime64(config.end, "D") - (age * 365.25).astype(int).astype("timedelta64[D]")
     gender = np.where(rng.random(n) < GROUP_FEMALE[group], "female", "male")
     gender = np.where(rng.random(n) < 0.03, "unknown", gender)
-    city = pick_within([np.asarray(CITIES[region_code], dtype=object) for region_code in REGIONS], region,
-                       rng.integers(0, 100, n))
+    city = pick_within(
+        [np.asarray(CITIES[region_code], dtype=object) for region_code in REGIONS],
+        region,
+        rng.integers(0, 100, n),
+    )
     picks = np.asarray(INTERESTS, dtype=object)[top_k_rows(rng, GROUP_INTERESTS[group], 3)]
     interests = picks[:, 0] + ";" + picks[:, 1] + ";" + picks[:, 2]
     surnames = ("Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Zhao", "Huang", "Zhou", "Wu", "Xu", "Sun")
@@ -412,34 +507,46 @@ def build_customers(world_days: np.ndarray, config: GeneratorConfig, sizes: Size
     industry_titles = np.asarray([item.title() for item in INDUSTRIES], dtype=object)
     company = last + " " + industry_titles[np.arange(n) % len(INDUSTRIES)] + " Co."
     name = np.where(is_business, company, person)
-    email = (pd.Series(first).str.lower() + "." + pd.Series(last).str.lower() + pd.Series(ids).astype(str)
-             + "@example.com").to_numpy(dtype=object)
+    email = (
+        pd.Series(first).str.lower()
+        + "."
+        + pd.Series(last).str.lower()
+        + pd.Series(ids).astype(str)
+        + "@example.com"
+    ).to_numpy(dtype=object)
     created = to_ts(acquired, rng.integers(8 * 3600, 22 * 3600, n))
     mass = group_cdf[group, active_to] - np.where(active_from > 0, group_cdf[group, active_from - 1], 0.0)
     order_weight = GROUP_ORDER_RATE[group] * rep_skill[owner] ** 1.5 * mass
-    return pd.DataFrame({
-        "customer_id": ids,
-        "customer_name": name,
-        "email": email,
-        "phone": ("+86 1" + pd.Series(rng.integers(3_000_000_000, 9_999_999_999, n)).astype(str)).to_numpy(),
-        "gender": gender.astype(object),
-        "birth_date": np.where(is_business, np.datetime64("NaT"), birth),
-        "city": city,
-        "region_code": np.asarray(REGIONS, dtype=object)[region],
-        "customer_type": np.where(is_business, "business", "individual").astype(object),
-        "industry": np.where(is_business, np.asarray(INDUSTRIES, dtype=object)[rng.integers(0, 6, n)], None),
-        "acquisition_channel": np.asarray(ACQUISITION_CHANNELS, dtype=object)[row_choice(
-            rng, GROUP_ACQUISITION[group])],
-        "interests": interests,
-        "owner_sales_rep_id": owner + 1,
-        "created_at": created,
-        "updated_at": created,
-        "_group": group,
-        "_active_from": active_from,
-        "_active_to": active_to,
-        "_order_weight": order_weight,
-        "_activity_days": (active_to - active_from + 1),
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": ids,
+            "customer_name": name,
+            "email": email,
+            "phone": (
+                "+86 1" + pd.Series(rng.integers(3_000_000_000, 9_999_999_999, n)).astype(str)
+            ).to_numpy(),
+            "gender": gender.astype(object),
+            "birth_date": np.where(is_business, np.datetime64("NaT"), birth),
+            "city": city,
+            "region_code": np.asarray(REGIONS, dtype=object)[region],
+            "customer_type": np.where(is_business, "business", "individual").astype(object),
+            "industry": np.where(
+                is_business, np.asarray(INDUSTRIES, dtype=object)[rng.integers(0, 6, n)], None
+            ),
+            "acquisition_channel": np.asarray(ACQUISITION_CHANNELS, dtype=object)[
+                row_choice(rng, GROUP_ACQUISITION[group])
+            ],
+            "interests": interests,
+            "owner_sales_rep_id": owner + 1,
+            "created_at": created,
+            "updated_at": created,
+            "_group": group,
+            "_active_from": active_from,
+            "_active_to": active_to,
+            "_order_weight": order_weight,
+            "_activity_days": (active_to - active_from + 1),
+        }
+    )
 
 
 def build_world(config: GeneratorConfig) -> World:
@@ -457,8 +564,22 @@ def build_world(config: GeneratorConfig) -> World:
     load_cap = np.datetime64(config.end, "D").astype("datetime64[us]") + np.timedelta64(26, "h")
     customers[LOADED_AT] = nightly_load(customers["updated_at"].to_numpy(), load_cap)
     products[LOADED_AT] = nightly_load(products["updated_at"].to_numpy(), load_cap)
-    return World(config, sizes, days, campaigns, campaign_by_day, cdf, rep_region, rep_team, skill,
-                 team_region, products, customers, end_ts, load_cap)
+    return World(
+        config,
+        sizes,
+        days,
+        campaigns,
+        campaign_by_day,
+        cdf,
+        rep_region,
+        rep_team,
+        skill,
+        team_region,
+        products,
+        customers,
+        end_ts,
+        load_cap,
+    )
 
 
 # --------------------------------------------------------------------------- commerce chunks
@@ -475,8 +596,9 @@ class ChunkResult:
     rep_month_revenue: np.ndarray
 
 
-def sample_group_days(rng: np.random.Generator, cdf: np.ndarray, group: np.ndarray, lo: np.ndarray,
-                      hi: np.ndarray) -> np.ndarray:
+def sample_group_days(
+    rng: np.random.Generator, cdf: np.ndarray, group: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> np.ndarray:
     out = np.empty(len(group), dtype=np.int64)
     for g in range(cdf.shape[0]):
         mask = group == g
@@ -490,8 +612,9 @@ def sample_group_days(rng: np.random.Generator, cdf: np.ndarray, group: np.ndarr
     return np.maximum(out, lo)
 
 
-def generate_tickets(world: World, chunk: pd.DataFrame, n_tickets_total: float, rng: np.random.Generator,
-                     ticket_offset: int) -> tuple[pd.DataFrame, np.ndarray]:
+def generate_tickets(
+    world: World, chunk: pd.DataFrame, n_tickets_total: float, rng: np.random.Generator, ticket_offset: int
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Tickets for one customer chunk; also each customer's first SLA-breach time (or NaT)."""
     customers = world.customers
     total_days = customers["_activity_days"].sum()
@@ -502,8 +625,10 @@ def generate_tickets(world: World, chunk: pd.DataFrame, n_tickets_total: float, 
     lo = chunk["_active_from"].to_numpy()[index]
     hi = chunk["_active_to"].to_numpy()[index]
     day = lo + np.floor(rng.random(n) * (hi - lo + 1)).astype(int)
-    opened = to_ts(world.days[day], rng.choice(24, size=n, p=CONSUMER_HOURS / CONSUMER_HOURS.sum()) * 3600
-                   + rng.integers(0, 3600, n))
+    opened = to_ts(
+        world.days[day],
+        rng.choice(24, size=n, p=CONSUMER_HOURS / CONSUMER_HOURS.sum()) * 3600 + rng.integers(0, 3600, n),
+    )
     priority = rng.choice(len(PRIORITIES), size=n, p=PRIORITY_SHARE)
     weekday = (world.days[day].astype(np.int64) + 3) % 7
     load = np.where(weekday >= 5, 1.6, 1.0)  # thin weekend staffing
@@ -515,19 +640,25 @@ def generate_tickets(world: World, chunk: pd.DataFrame, n_tickets_total: float, 
     csat = np.clip(np.round(rng.normal(4.4 - 1.6 * breached, 0.7)), 1, 5)
     csat_given = (rng.random(n) < 0.7) & ~is_open
     customer_ids = chunk["customer_id"].to_numpy()[index]
-    frame = pd.DataFrame({
-        "ticket_id": np.arange(ticket_offset + 1, ticket_offset + n + 1, dtype=np.int64),
-        "customer_id": customer_ids,
-        "channel": choice(rng, ("phone", "email", "chat"), np.array([0.3, 0.3, 0.4]), n),
-        "priority": np.asarray(PRIORITIES, dtype=object)[priority],
-        "category": choice(rng, ("delivery", "product", "billing", "account"), np.array([.4, .3, .2, .1]), n),
-        "status": np.where(is_open, "open", "resolved").astype(object),
-        "opened_at": opened,
-        "first_response_at": np.where(first_response > world.end_ts, np.datetime64("NaT"), first_response),
-        "resolved_at": np.where(is_open, np.datetime64("NaT"), resolved),
-        "csat_score": pd.array(np.where(csat_given, csat, np.nan), dtype="Int32"),
-        "updated_at": np.minimum(np.where(is_open, first_response, resolved), world.end_ts),
-    })
+    frame = pd.DataFrame(
+        {
+            "ticket_id": np.arange(ticket_offset + 1, ticket_offset + n + 1, dtype=np.int64),
+            "customer_id": customer_ids,
+            "channel": choice(rng, ("phone", "email", "chat"), np.array([0.3, 0.3, 0.4]), n),
+            "priority": np.asarray(PRIORITIES, dtype=object)[priority],
+            "category": choice(
+                rng, ("delivery", "product", "billing", "account"), np.array([0.4, 0.3, 0.2, 0.1]), n
+            ),
+            "status": np.where(is_open, "open", "resolved").astype(object),
+            "opened_at": opened,
+            "first_response_at": np.where(
+                first_response > world.end_ts, np.datetime64("NaT"), first_response
+            ),
+            "resolved_at": np.where(is_open, np.datetime64("NaT"), resolved),
+            "csat_score": pd.array(np.where(csat_given, csat, np.nan), dtype="Int32"),
+            "updated_at": np.minimum(np.where(is_open, first_response, resolved), world.end_ts),
+        }
+    )
     frame[LOADED_AT] = nightly_load(frame["updated_at"].to_numpy(), world.load_cap)
     first_breach = np.full(len(chunk), np.datetime64("NaT"), dtype="datetime64[us]")
     if breached.any():
@@ -536,19 +667,30 @@ def generate_tickets(world: World, chunk: pd.DataFrame, n_tickets_total: float, 
     return frame, first_breach
 
 
-def generate_commerce_chunk(world: World, chunk: pd.DataFrame, chunk_no: int, offsets: dict[str, int]
-                            ) -> ChunkResult:
+def generate_commerce_chunk(
+    world: World, chunk: pd.DataFrame, chunk_no: int, offsets: dict[str, int]
+) -> ChunkResult:
     config = world.config
     rng = rng_for(config, 1, chunk_no)
     customers = world.customers
-    lam = ORDER_LOSS_ALLOWANCE * world.sizes.orders * chunk["_order_weight"].to_numpy() / customers["_order_weight"].sum()
+    lam = (
+        ORDER_LOSS_ALLOWANCE
+        * world.sizes.orders
+        * chunk["_order_weight"].to_numpy()
+        / customers["_order_weight"].sum()
+    )
     tickets, first_breach = generate_tickets(world, chunk, world.sizes.tickets, rng, offsets["tickets"])
 
     count = rng.poisson(lam)
     cust_index = np.repeat(np.arange(len(chunk)), count)
     group = chunk["_group"].to_numpy()[cust_index]
-    day = sample_group_days(rng, world.group_cdf, group, chunk["_active_from"].to_numpy()[cust_index],
-                            chunk["_active_to"].to_numpy()[cust_index])
+    day = sample_group_days(
+        rng,
+        world.group_cdf,
+        group,
+        chunk["_active_from"].to_numpy()[cust_index],
+        chunk["_active_to"].to_numpy()[cust_index],
+    )
     is_business = chunk["customer_type"].to_numpy()[cust_index] == "business"
     hour_profile = np.where(is_business[:, None], BUSINESS_HOURS, CONSUMER_HOURS)
     hour = row_choice(rng, hour_profile)
@@ -557,11 +699,21 @@ def generate_commerce_chunk(world: World, chunk: pd.DataFrame, chunk_no: int, of
     breach = first_breach[cust_index]
     lost = (~np.isnat(breach)) & (placed > breach) & (rng.random(len(placed)) > KEEP_ORDER_AFTER_BREACH)
     keep = ~lost
-    cust_index, group, day, placed, is_business = (cust_index[keep], group[keep], day[keep], placed[keep],
-                                                   is_business[keep])
+    cust_index, group, day, placed, is_business = (
+        cust_index[keep],
+        group[keep],
+        day[keep],
+        placed[keep],
+        is_business[keep],
+    )
     order_sort = np.lexsort((placed,))
-    cust_index, group, day, placed, is_business = (cust_index[order_sort], group[order_sort],
-                                                   day[order_sort], placed[order_sort], is_business[order_sort])
+    cust_index, group, day, placed, is_business = (
+        cust_index[order_sort],
+        group[order_sort],
+        day[order_sort],
+        placed[order_sort],
+        is_business[order_sort],
+    )
     n_orders = len(placed)
     order_ids = np.arange(offsets["orders"] + 1, offsets["orders"] + n_orders + 1, dtype=np.int64)
 
@@ -581,8 +733,9 @@ def generate_commerce_chunk(world: World, chunk: pd.DataFrame, chunk_no: int, of
     far = np.isin(region, ("northwest", "northeast", "southwest"))
     delivered = shipped + hours(rng.gamma(3.0, 12.0, n_orders) + np.where(far, 36.0, 0.0))
     cancelled = rng.random(n_orders) < 0.03
-    returned = (~cancelled) & (rng.random(n_orders) < 0.025) & (delivered + np.timedelta64(7, "D")
-                                                                   < world.end_ts)
+    returned = (
+        (~cancelled) & (rng.random(n_orders) < 0.025) & (delivered + np.timedelta64(7, "D") < world.end_ts)
+    )
     status = np.full(n_orders, "delivered", dtype=object)
     status[delivered > world.end_ts] = "shipped"
     status[shipped > world.end_ts] = "paid"
@@ -596,25 +749,27 @@ def generate_commerce_chunk(world: World, chunk: pd.DataFrame, chunk_no: int, of
     updated = np.where(cancelled, placed + hours(rng.uniform(1, 48, n_orders)), last_event)
     updated = np.minimum(updated, world.end_ts)
     owner = chunk["owner_sales_rep_id"].to_numpy()[cust_index]
-    orders = pd.DataFrame({
-        "order_id": order_ids,
-        "customer_id": chunk["customer_id"].to_numpy()[cust_index],
-        "sales_rep_id": owner,
-        "campaign_id": pd.array(np.where(campaign_id > 0, campaign_id, np.nan), dtype="Int64"),
-        "channel": np.asarray(ORDER_CHANNELS, dtype=object)[channel],
-        "status": status,
-        "placed_at": placed,
-        "paid_at": paid_out,
-        "shipped_at": shipped_out,
-        "delivered_at": delivered_out,
-        "updated_at": updated,
-    })
+    orders = pd.DataFrame(
+        {
+            "order_id": order_ids,
+            "customer_id": chunk["customer_id"].to_numpy()[cust_index],
+            "sales_rep_id": owner,
+            "campaign_id": pd.array(np.where(campaign_id > 0, campaign_id, np.nan), dtype="Int64"),
+            "channel": np.asarray(ORDER_CHANNELS, dtype=object)[channel],
+            "status": status,
+            "placed_at": placed,
+            "paid_at": paid_out,
+            "shipped_at": shipped_out,
+            "delivered_at": delivered_out,
+            "updated_at": updated,
+        }
+    )
     orders[LOADED_AT] = nightly_load(updated, world.load_cap)
 
     # Lines: number per order by group; product mix by group preference and the declining category.
     n_lines = 1 + rng.poisson(GROUP_LINES[group] - 1)
     order_of_line = np.repeat(np.arange(n_orders), n_lines)
-    line_number = (np.arange(len(order_of_line)) - np.repeat(np.cumsum(n_lines) - n_lines, n_lines) + 1)
+    line_number = np.arange(len(order_of_line)) - np.repeat(np.cumsum(n_lines) - n_lines, n_lines) + 1
     line_group = group[order_of_line]
     line_day = day[order_of_line]
     years = line_day / 365.25
@@ -623,7 +778,9 @@ def generate_commerce_chunk(world: World, chunk: pd.DataFrame, chunk_no: int, of
     preference[:, decline] *= np.exp(-DECLINE_RATE * years)
     category = row_choice(rng, preference)
     products = world.products
-    by_category = [np.flatnonzero(products["_category_index"].to_numpy() == c) for c in range(len(CATEGORIES))]
+    by_category = [
+        np.flatnonzero(products["_category_index"].to_numpy() == c) for c in range(len(CATEGORIES))
+    ]
     pick = rng.zipf(1.6, len(category)) - 1
     product_index = pick_within(by_category, category, pick).astype(np.int64)
     line_date = world.days[line_day]
@@ -640,18 +797,20 @@ def generate_commerce_chunk(world: World, chunk: pd.DataFrame, chunk_no: int, of
     line_discount_rate = discount_rate[order_of_line]
     effective_ratio = price_multiplier * (1 - line_discount_rate)
     elasticity = CATEGORY_ELASTICITY[products["_category_index"].to_numpy()[product_index]]
-    quantity = 1 + rng.poisson(GROUP_EXTRA_UNITS[line_group] * effective_ratio ** elasticity)
+    quantity = 1 + rng.poisson(GROUP_EXTRA_UNITS[line_group] * effective_ratio**elasticity)
     discount_amount = np.round(unit_price * quantity * line_discount_rate, 2)
-    lines = pd.DataFrame({
-        "order_id": order_ids[order_of_line],
-        "line_number": line_number.astype(np.int32),
-        "product_id": products["product_id"].to_numpy()[product_index],
-        "quantity": quantity.astype(np.int32),
-        "unit_price": unit_price,
-        "discount_amount": discount_amount,
-        "unit_cost": products["unit_cost"].to_numpy()[product_index],
-        "updated_at": orders["placed_at"].to_numpy()[order_of_line],
-    })
+    lines = pd.DataFrame(
+        {
+            "order_id": order_ids[order_of_line],
+            "line_number": line_number.astype(np.int32),
+            "product_id": products["product_id"].to_numpy()[product_index],
+            "quantity": quantity.astype(np.int32),
+            "unit_price": unit_price,
+            "discount_amount": discount_amount,
+            "unit_cost": products["unit_cost"].to_numpy()[product_index],
+            "updated_at": orders["placed_at"].to_numpy()[order_of_line],
+        }
+    )
     lines[LOADED_AT] = nightly_load(lines["updated_at"].to_numpy(), world.load_cap)
 
     # Returns: the first line of every returned order.
@@ -660,18 +819,25 @@ def generate_commerce_chunk(world: World, chunk: pd.DataFrame, chunk_no: int, of
     returned_at = delivered[returned_index] + hours(rng.uniform(24, 24 * 14, len(returned_index)))
     returned_at = np.minimum(returned_at, world.end_ts)
     net = lines["unit_price"].to_numpy() * quantity - discount_amount
-    returns = pd.DataFrame({
-        "return_id": np.arange(offsets["returns"] + 1, offsets["returns"] + len(returned_index) + 1,
-                               dtype=np.int64),
-        "order_id": order_ids[returned_index],
-        "line_number": np.ones(len(returned_index), dtype=np.int32),
-        "product_id": lines["product_id"].to_numpy()[first_line],
-        "quantity": quantity[first_line].astype(np.int32),
-        "refund_amount": np.round(net[first_line], 2),
-        "reason": choice(rng, ("damaged", "wrong_item", "not_as_described", "changed_mind"),
-                         np.array([0.25, 0.15, 0.3, 0.3]), len(returned_index)),
-        "returned_at": returned_at,
-    })
+    returns = pd.DataFrame(
+        {
+            "return_id": np.arange(
+                offsets["returns"] + 1, offsets["returns"] + len(returned_index) + 1, dtype=np.int64
+            ),
+            "order_id": order_ids[returned_index],
+            "line_number": np.ones(len(returned_index), dtype=np.int32),
+            "product_id": lines["product_id"].to_numpy()[first_line],
+            "quantity": quantity[first_line].astype(np.int32),
+            "refund_amount": np.round(net[first_line], 2),
+            "reason": choice(
+                rng,
+                ("damaged", "wrong_item", "not_as_described", "changed_mind"),
+                np.array([0.25, 0.15, 0.3, 0.3]),
+                len(returned_index),
+            ),
+            "returned_at": returned_at,
+        }
+    )
     returns[LOADED_AT] = nightly_load(returned_at, world.load_cap)
 
     # Surveys (NPS, CSAT): loyal customers promote; a breached ticket turns customers into detractors.
@@ -685,14 +851,19 @@ def generate_commerce_chunk(world: World, chunk: pd.DataFrame, chunk_no: int, of
     after_breach = (~np.isnat(first_breach[survey_index])) & (responded > first_breach[survey_index])
     nps_mean = np.array([9.0, 6.5, 7.8, 8.2])[chunk["_group"].to_numpy()[survey_index]] - 3.5 * after_breach
     nps = np.clip(np.round(rng.normal(nps_mean, 1.3)), 0, 10)
-    surveys = pd.DataFrame({
-        "response_id": np.arange(offsets["surveys"] + 1, offsets["surveys"] + len(survey_index) + 1,
-                                 dtype=np.int64),
-        "customer_id": chunk["customer_id"].to_numpy()[survey_index],
-        "responded_at": responded,
-        "nps_score": nps.astype(np.int32),
-        "csat_score": np.clip(np.round(1 + nps / 2.5 + rng.normal(0, 0.4, len(nps))), 1, 5).astype(np.int32),
-    })
+    surveys = pd.DataFrame(
+        {
+            "response_id": np.arange(
+                offsets["surveys"] + 1, offsets["surveys"] + len(survey_index) + 1, dtype=np.int64
+            ),
+            "customer_id": chunk["customer_id"].to_numpy()[survey_index],
+            "responded_at": responded,
+            "nps_score": nps.astype(np.int32),
+            "csat_score": np.clip(np.round(1 + nps / 2.5 + rng.normal(0, 0.4, len(nps))), 1, 5).astype(
+                np.int32
+            ),
+        }
+    )
     surveys[LOADED_AT] = nightly_load(responded, world.load_cap)
 
     # Revenue per (rep, month) feeds the quota: set as if every rep were average.
@@ -715,68 +886,96 @@ def generate_sales_team(world: World, rep_month_revenue: np.ndarray) -> dict[str
     reps = world.sizes.reps
     surnames = ("Gao", "Lin", "He", "Guo", "Ma", "Luo", "Liang", "Song", "Zheng", "Xie", "Han", "Tang")
     given = ("Hao", "Yu", "Xin", "Bo", "Rui", "Ting", "Kai", "Mei", "Yi", "Chao", "Dan", "Feng", "Ying")
-    rep_names = [f"{given[i % len(given)]} {surnames[(i // len(given)) % len(surnames)]}" for i in range(reps)]
+    rep_names = [
+        f"{given[i % len(given)]} {surnames[(i // len(given)) % len(surnames)]}" for i in range(reps)
+    ]
     hired = np.datetime64(config.start, "D") - rng.integers(60, 3000, reps).astype("timedelta64[D]")
     tenure_years = (np.datetime64(config.end, "D") - hired).astype(int) / 365.25
     level = np.where(tenure_years > 6, "lead", np.where(tenure_years > 3, "senior", "junior"))
-    rep_frame = pd.DataFrame({
-        "sales_rep_id": np.arange(1, reps + 1, dtype=np.int64),
-        "rep_name": rep_names,
-        "email": [f"rep{i + 1:04d}@sales.example.com" for i in range(reps)],
-        "team_id": world.rep_team + 1,
-        "region_code": np.asarray(REGIONS, dtype=object)[world.rep_region],
-        "level": level.astype(object),
-        "hired_on": hired,
-        "left_on": np.full(reps, np.datetime64("NaT"), dtype="datetime64[D]"),
-        "updated_at": hired.astype("datetime64[us]"),
-    })
+    rep_frame = pd.DataFrame(
+        {
+            "sales_rep_id": np.arange(1, reps + 1, dtype=np.int64),
+            "rep_name": rep_names,
+            "email": [f"rep{i + 1:04d}@sales.example.com" for i in range(reps)],
+            "team_id": world.rep_team + 1,
+            "region_code": np.asarray(REGIONS, dtype=object)[world.rep_region],
+            "level": level.astype(object),
+            "hired_on": hired,
+            "left_on": np.full(reps, np.datetime64("NaT"), dtype="datetime64[D]"),
+            "updated_at": hired.astype("datetime64[us]"),
+        }
+    )
     rep_frame[LOADED_AT] = world.load_cap
     n_teams = len(world.team_region)
-    team_frame = pd.DataFrame({
-        "team_id": np.arange(1, n_teams + 1, dtype=np.int64),
-        "team_name": [f"{region.title()} Team {i + 1}" for i, region in enumerate(world.team_region)],
-        "region_code": list(world.team_region),
-        "manager_name": [f"Manager {given[(i * 5) % len(given)]} {surnames[(i * 7) % len(surnames)]}"
-                         for i in range(n_teams)],
-        "created_on": np.full(n_teams, np.datetime64(config.start, "D") - np.timedelta64(3000, "D")),
-    })
+    team_frame = pd.DataFrame(
+        {
+            "team_id": np.arange(1, n_teams + 1, dtype=np.int64),
+            "team_name": [f"{region.title()} Team {i + 1}" for i, region in enumerate(world.team_region)],
+            "region_code": list(world.team_region),
+            "manager_name": [
+                f"Manager {given[(i * 5) % len(given)]} {surnames[(i * 7) % len(surnames)]}"
+                for i in range(n_teams)
+            ],
+            "created_on": np.full(n_teams, np.datetime64(config.start, "D") - np.timedelta64(3000, "D")),
+        }
+    )
     team_frame[LOADED_AT] = world.load_cap
     months = np.arange(np.datetime64(config.start, "M"), np.datetime64(config.end, "M") + 1)
     neutral = rep_month_revenue / (world.rep_skill[:, None] ** 1.5)
     # Quota: last year's neutral run-rate would be realistic; this keeps attainment about skill.
     quota = np.round(np.maximum(neutral * rng.uniform(0.92, 1.08, neutral.shape), 1000.0), -2)
     rep_index, month_index = np.meshgrid(np.arange(reps), np.arange(len(months)), indexing="ij")
-    target_frame = pd.DataFrame({
-        "sales_rep_id": (rep_index.ravel() + 1).astype(np.int64),
-        "target_month": months[month_index.ravel()].astype("datetime64[D]"),
-        "revenue_target": quota.ravel(),
-        "new_customer_target": rng.integers(1, 6, quota.size).astype(np.int32),
-    })
+    target_frame = pd.DataFrame(
+        {
+            "sales_rep_id": (rep_index.ravel() + 1).astype(np.int64),
+            "target_month": months[month_index.ravel()].astype("datetime64[D]"),
+            "revenue_target": quota.ravel(),
+            "new_customer_target": rng.integers(1, 6, quota.size).astype(np.int32),
+        }
+    )
     target_frame[LOADED_AT] = np.minimum(
         (target_frame["target_month"].to_numpy() - np.timedelta64(5, "D")).astype("datetime64[us]"),
-        world.load_cap)
+        world.load_cap,
+    )
     years = max(1.0, len(world.days) / 365.25)
     per_rep = rng.poisson((2.0 + 4.0 * (world.rep_skill - 0.55)) * years)
     trainee = np.repeat(np.arange(reps), per_rep)
     n = len(trainee)
-    completed = np.datetime64(config.start, "D") + rng.integers(0, len(world.days), n).astype("timedelta64[D]")
-    courses = ("Consultative selling", "Negotiation", "Product deep dive", "CRM hygiene", "Data-driven selling",
-               "Key account management")
-    training_frame = pd.DataFrame({
-        "training_id": np.arange(1, n + 1, dtype=np.int64),
-        "sales_rep_id": (trainee + 1).astype(np.int64),
-        "course_name": choice(rng, courses, np.ones(len(courses)), n),
-        "completed_on": completed,
-        "hours": rng.choice([2.0, 4.0, 8.0, 16.0], n),
-        "assessment_score": np.round(np.clip(rng.normal(60 + 20 * world.rep_skill[trainee], 8), 0, 100), 1),
-    })
+    completed = np.datetime64(config.start, "D") + rng.integers(0, len(world.days), n).astype(
+        "timedelta64[D]"
+    )
+    courses = (
+        "Consultative selling",
+        "Negotiation",
+        "Product deep dive",
+        "CRM hygiene",
+        "Data-driven selling",
+        "Key account management",
+    )
+    training_frame = pd.DataFrame(
+        {
+            "training_id": np.arange(1, n + 1, dtype=np.int64),
+            "sales_rep_id": (trainee + 1).astype(np.int64),
+            "course_name": choice(rng, courses, np.ones(len(courses)), n),
+            "completed_on": completed,
+            "hours": rng.choice([2.0, 4.0, 8.0, 16.0], n),
+            "assessment_score": np.round(
+                np.clip(rng.normal(60 + 20 * world.rep_skill[trainee], 8), 0, 100), 1
+            ),
+        }
+    )
     training_frame[LOADED_AT] = nightly_load(completed.astype("datetime64[us]"), world.load_cap)
-    return {"sales_reps": rep_frame, "sales_teams": team_frame, "sales_targets": target_frame,
-            "trainings": training_frame}
+    return {
+        "sales_reps": rep_frame,
+        "sales_teams": team_frame,
+        "sales_targets": target_frame,
+        "trainings": training_frame,
+    }
 
 
-def generate_pipeline_chunk(world: World, chunk_no: int, n_leads: int, offsets: dict[str, int]
-                            ) -> dict[str, pd.DataFrame]:
+def generate_pipeline_chunk(
+    world: World, chunk_no: int, n_leads: int, offsets: dict[str, int]
+) -> dict[str, pd.DataFrame]:
     config = world.config
     rng = rng_for(config, 3, chunk_no)
     days = world.days
@@ -793,28 +992,36 @@ def generate_pipeline_chunk(world: World, chunk_no: int, n_leads: int, offsets: 
     contacted = rng.random(n_leads) >= NEVER_CONTACTED_RATE
     first_contact = created + hours(rng.lognormal(np.log(8.0 / skill), 0.8))
     contacted &= first_contact <= world.end_ts
-    converts = contacted & (rng.random(n_leads) < np.clip(LEAD_SOURCE_CONVERSION[source] * skill ** 0.5, 0, 0.95))
+    converts = contacted & (
+        rng.random(n_leads) < np.clip(LEAD_SOURCE_CONVERSION[source] * skill**0.5, 0, 0.95)
+    )
     converted_at = first_contact + hours(24 * rng.lognormal(np.log(5.0), 0.6, n_leads))
     converts &= converted_at <= world.end_ts
-    status = np.where(converts, "converted", np.where(contacted, np.where(
-        rng.random(n_leads) < 0.7, "disqualified", "contacted"), "new")).astype(object)
+    status = np.where(
+        converts,
+        "converted",
+        np.where(contacted, np.where(rng.random(n_leads) < 0.7, "disqualified", "contacted"), "new"),
+    ).astype(object)
     lead_ids = np.arange(offsets["leads"] + 1, offsets["leads"] + n_leads + 1, dtype=np.int64)
     industry = np.asarray(INDUSTRIES, dtype=object)[rng.integers(0, len(INDUSTRIES), n_leads)]
-    leads = pd.DataFrame({
-        "lead_id": lead_ids,
-        "lead_source": np.asarray(LEAD_SOURCES, dtype=object)[source],
-        "region_code": np.asarray(REGIONS, dtype=object)[region],
-        "sales_rep_id": rep + 1,
-        "company_name": [f"Prospect {i} Ltd." for i in lead_ids],
-        "contact_email": [f"contact{i}@prospect.example.com" for i in lead_ids],
-        "industry": industry,
-        "status": status,
-        "created_at": created,
-        "first_contacted_at": np.where(contacted, first_contact, np.datetime64("NaT")),
-        "converted_at": np.where(converts, converted_at, np.datetime64("NaT")),
-    })
-    leads["updated_at"] = np.fmax(np.fmax(created, leads["first_contacted_at"].to_numpy()),
-                                  leads["converted_at"].to_numpy())
+    leads = pd.DataFrame(
+        {
+            "lead_id": lead_ids,
+            "lead_source": np.asarray(LEAD_SOURCES, dtype=object)[source],
+            "region_code": np.asarray(REGIONS, dtype=object)[region],
+            "sales_rep_id": rep + 1,
+            "company_name": [f"Prospect {i} Ltd." for i in lead_ids],
+            "contact_email": [f"contact{i}@prospect.example.com" for i in lead_ids],
+            "industry": industry,
+            "status": status,
+            "created_at": created,
+            "first_contacted_at": np.where(contacted, first_contact, np.datetime64("NaT")),
+            "converted_at": np.where(converts, converted_at, np.datetime64("NaT")),
+        }
+    )
+    leads["updated_at"] = np.fmax(
+        np.fmax(created, leads["first_contacted_at"].to_numpy()), leads["converted_at"].to_numpy()
+    )
     leads[LOADED_AT] = nightly_load(leads["updated_at"].to_numpy(), world.load_cap)
 
     # Opportunities walk the funnel; skill raises pass rates and shortens stage dwell times.
@@ -824,7 +1031,9 @@ def generate_pipeline_chunk(world: World, chunk_no: int, n_leads: int, offsets: 
     opp_skill = skill[opp_lead]
     n_stages = len(FUNNEL_STAGES)
     passes = rng.random((n_opps, n_stages)) < STAGE_PASS[None, :] ** (1.0 / opp_skill[:, None])
-    dwell_days = rng.lognormal(np.log(STAGE_MEDIAN_DAYS[None, :] / opp_skill[:, None]), 0.5, (n_opps, n_stages))
+    dwell_days = rng.lognormal(
+        np.log(STAGE_MEDIAN_DAYS[None, :] / opp_skill[:, None]), 0.5, (n_opps, n_stages)
+    )
     entered = np.empty((n_opps, n_stages + 1), dtype="datetime64[us]")
     entered[:, 0] = converted_at[opp_lead]
     for stage in range(n_stages):
@@ -837,11 +1046,16 @@ def generate_pipeline_chunk(world: World, chunk_no: int, n_leads: int, offsets: 
     closed = close_time <= world.end_ts
     # Stage reached by the end of the data for still-open deals.
     reached_open = (entered[:, :n_stages] <= world.end_ts).sum(axis=1) - 1
-    last_open_stage = np.where(closed, np.minimum(first_fail, n_stages - 1), np.minimum(reached_open, first_fail))
+    last_open_stage = np.where(
+        closed, np.minimum(first_fail, n_stages - 1), np.minimum(reached_open, first_fail)
+    )
     amount0 = np.round(rng.lognormal(np.log(60_000), 0.7, n_opps), -2)
     amount1 = np.round(amount0 * rng.uniform(0.85, 1.1, n_opps), -2)
-    final_stage = np.where(closed, np.where(won, "closed_won", "closed_lost"),
-                           np.asarray(FUNNEL_STAGES, dtype=object)[last_open_stage]).astype(object)
+    final_stage = np.where(
+        closed,
+        np.where(won, "closed_won", "closed_lost"),
+        np.asarray(FUNNEL_STAGES, dtype=object)[last_open_stage],
+    ).astype(object)
     proposal = FUNNEL_STAGES.index("proposal")
     current_amount = np.where(last_open_stage >= proposal, amount1, amount0)
     business = world.customers.loc[world.customers["customer_type"] == "business"]
@@ -855,40 +1069,50 @@ def generate_pipeline_chunk(world: World, chunk_no: int, n_leads: int, offsets: 
         if len(pool) and mask.any():
             customer_id[mask] = pool[rng.integers(0, len(pool), mask.sum())]
     closed_at = np.where(closed, close_time, np.datetime64("NaT"))
-    opportunities = pd.DataFrame({
-        "opportunity_id": opp_ids,
-        "lead_id": lead_ids[opp_lead],
-        "customer_id": pd.array(np.where(customer_id > 0, customer_id, np.nan), dtype="Int64"),
-        "sales_rep_id": rep[opp_lead] + 1,
-        "opportunity_name": [f"{industry[i].title()} deal {o}" for i, o in zip(opp_lead, opp_ids, strict=True)],
-        "stage": final_stage,
-        "amount": current_amount,
-        "created_at": entered[:, 0],
-        "expected_close_date": (entered[:, 0] + np.timedelta64(60, "D")).astype("datetime64[D]"),
-        "closed_at": closed_at,
-    })
-    opportunities["updated_at"] = np.where(closed, close_time,
-                                           entered[np.arange(n_opps), np.maximum(last_open_stage, 0)])
+    opportunities = pd.DataFrame(
+        {
+            "opportunity_id": opp_ids,
+            "lead_id": lead_ids[opp_lead],
+            "customer_id": pd.array(np.where(customer_id > 0, customer_id, np.nan), dtype="Int64"),
+            "sales_rep_id": rep[opp_lead] + 1,
+            "opportunity_name": [
+                f"{industry[i].title()} deal {o}" for i, o in zip(opp_lead, opp_ids, strict=True)
+            ],
+            "stage": final_stage,
+            "amount": current_amount,
+            "created_at": entered[:, 0],
+            "expected_close_date": (entered[:, 0] + np.timedelta64(60, "D")).astype("datetime64[D]"),
+            "closed_at": closed_at,
+        }
+    )
+    opportunities["updated_at"] = np.where(
+        closed, close_time, entered[np.arange(n_opps), np.maximum(last_open_stage, 0)]
+    )
     opportunities[LOADED_AT] = nightly_load(opportunities["updated_at"].to_numpy(), world.load_cap)
 
     # Stage history: one row per open stage entered, plus the closing stage.
     visits = np.where(closed, np.minimum(first_fail, n_stages - 1) + 1, last_open_stage + 1)
     visit_opp = np.repeat(np.arange(n_opps), visits)
     visit_stage = np.arange(len(visit_opp)) - np.repeat(np.cumsum(visits) - visits, visits)
-    history = pd.DataFrame({
-        "opportunity_id": opp_ids[visit_opp],
-        "stage": np.asarray(FUNNEL_STAGES, dtype=object)[visit_stage],
-        "entered_at": entered[visit_opp, visit_stage],
-        "amount": np.where(visit_stage >= proposal, amount1[visit_opp], amount0[visit_opp]),
-    })
-    closing = pd.DataFrame({
-        "opportunity_id": opp_ids[closed],
-        "stage": final_stage[closed],
-        "entered_at": close_time[closed],
-        "amount": current_amount[closed],
-    })
+    history = pd.DataFrame(
+        {
+            "opportunity_id": opp_ids[visit_opp],
+            "stage": np.asarray(FUNNEL_STAGES, dtype=object)[visit_stage],
+            "entered_at": entered[visit_opp, visit_stage],
+            "amount": np.where(visit_stage >= proposal, amount1[visit_opp], amount0[visit_opp]),
+        }
+    )
+    closing = pd.DataFrame(
+        {
+            "opportunity_id": opp_ids[closed],
+            "stage": final_stage[closed],
+            "entered_at": close_time[closed],
+            "amount": current_amount[closed],
+        }
+    )
     history = pd.concat([history, closing], ignore_index=True).sort_values(
-        ["opportunity_id", "entered_at"], kind="stable", ignore_index=True)
+        ["opportunity_id", "entered_at"], kind="stable", ignore_index=True
+    )
     history[LOADED_AT] = nightly_load(history["entered_at"].to_numpy(), world.load_cap)
 
     # Activities: touches on contacted leads and during each stage visit.
@@ -903,50 +1127,80 @@ def generate_pipeline_chunk(world: World, chunk_no: int, n_leads: int, offsets: 
     stage_at = visit_start[touch_visit] + hours(24 * visit_len[touch_visit] * rng.random(len(touch_visit)))
     activity_rep = np.concatenate([rep[touch_lead], rep[opp_lead][visit_opp][touch_visit]]) + 1
     n_act = len(activity_rep)
-    activity_type = np.concatenate([
-        choice(rng, ("call", "email"), np.array([0.6, 0.4]), len(touch_lead)),
-        choice(rng, ("call", "email", "visit", "meeting"), np.array([0.35, 0.3, 0.15, 0.2]), len(touch_visit)),
-    ])
-    activities = pd.DataFrame({
-        "activity_id": np.arange(offsets["activities"] + 1, offsets["activities"] + n_act + 1, dtype=np.int64),
-        "sales_rep_id": activity_rep.astype(np.int64),
-        "lead_id": np.concatenate([lead_ids[touch_lead], lead_ids[opp_lead][visit_opp][touch_visit]]),
-        "opportunity_id": pd.array(np.concatenate([np.full(len(touch_lead), np.nan),
-                                                   opp_ids[visit_opp][touch_visit].astype(float)]),
-                                   dtype="Int64"),
-        "activity_type": activity_type,
-        "activity_at": np.concatenate([touch_at, stage_at]),
-        "duration_minutes": np.where(np.isin(activity_type, ("visit", "meeting")),
-                                     rng.integers(30, 120, n_act), rng.integers(3, 30, n_act)).astype(np.int32),
-    })
+    activity_type = np.concatenate(
+        [
+            choice(rng, ("call", "email"), np.array([0.6, 0.4]), len(touch_lead)),
+            choice(
+                rng, ("call", "email", "visit", "meeting"), np.array([0.35, 0.3, 0.15, 0.2]), len(touch_visit)
+            ),
+        ]
+    )
+    activities = pd.DataFrame(
+        {
+            "activity_id": np.arange(
+                offsets["activities"] + 1, offsets["activities"] + n_act + 1, dtype=np.int64
+            ),
+            "sales_rep_id": activity_rep.astype(np.int64),
+            "lead_id": np.concatenate([lead_ids[touch_lead], lead_ids[opp_lead][visit_opp][touch_visit]]),
+            "opportunity_id": pd.array(
+                np.concatenate(
+                    [np.full(len(touch_lead), np.nan), opp_ids[visit_opp][touch_visit].astype(float)]
+                ),
+                dtype="Int64",
+            ),
+            "activity_type": activity_type,
+            "activity_at": np.concatenate([touch_at, stage_at]),
+            "duration_minutes": np.where(
+                np.isin(activity_type, ("visit", "meeting")),
+                rng.integers(30, 120, n_act),
+                rng.integers(3, 30, n_act),
+            ).astype(np.int32),
+        }
+    )
     activities = activities.loc[activities["activity_at"] <= world.end_ts].reset_index(drop=True)
     activities[LOADED_AT] = nightly_load(activities["activity_at"].to_numpy(), world.load_cap)
-    return {"leads": leads, "opportunities": opportunities, "opportunity_stage_history": history,
-            "activities": activities}
+    return {
+        "leads": leads,
+        "opportunities": opportunities,
+        "opportunity_stage_history": history,
+        "activities": activities,
+    }
 
 
 def generate_marketing(world: World) -> dict[str, pd.DataFrame]:
     rng = rng_for(world.config, 4)
-    campaigns = pd.DataFrame({
-        "campaign_id": np.array([c.campaign_id for c in world.campaigns], dtype=np.int64),
-        "campaign_name": [c.name for c in world.campaigns],
-        "campaign_type": [c.campaign_type for c in world.campaigns],
-        "discount_rate": [c.discount_rate for c in world.campaigns],
-        "start_date": np.array([c.start for c in world.campaigns], dtype="datetime64[D]"),
-        "end_date": np.array([c.end for c in world.campaigns], dtype="datetime64[D]"),
-        "spend": [c.spend for c in world.campaigns],
-    })
-    campaigns[LOADED_AT] = nightly_load(campaigns["start_date"].to_numpy().astype("datetime64[us]"),
-                                        world.load_cap)
+    campaigns = pd.DataFrame(
+        {
+            "campaign_id": np.array([c.campaign_id for c in world.campaigns], dtype=np.int64),
+            "campaign_name": [c.name for c in world.campaigns],
+            "campaign_type": [c.campaign_type for c in world.campaigns],
+            "discount_rate": [c.discount_rate for c in world.campaigns],
+            "start_date": np.array([c.start for c in world.campaigns], dtype="datetime64[D]"),
+            "end_date": np.array([c.end for c in world.campaigns], dtype="datetime64[D]"),
+            "spend": [c.spend for c in world.campaigns],
+        }
+    )
+    campaigns[LOADED_AT] = nightly_load(
+        campaigns["start_date"].to_numpy().astype("datetime64[us]"), world.load_cap
+    )
     months = np.arange(np.datetime64(world.config.start, "M"), np.datetime64(world.config.end, "M") + 1)
     rows = []
     for region in REGIONS:
         walk = 100 + np.cumsum(rng.normal(0, 1.2, len(months)))
-        rows.append(pd.DataFrame({"region_code": region, "indicator_month": months.astype("datetime64[D]"),
-                                  "consumer_confidence_index": np.round(walk, 2)}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "region_code": region,
+                    "indicator_month": months.astype("datetime64[D]"),
+                    "consumer_confidence_index": np.round(walk, 2),
+                }
+            )
+        )
     indicators = pd.concat(rows, ignore_index=True)
-    indicators[LOADED_AT] = nightly_load(indicators["indicator_month"].to_numpy().astype("datetime64[us]")
-                                         + np.timedelta64(35, "D"), world.load_cap)
+    indicators[LOADED_AT] = nightly_load(
+        indicators["indicator_month"].to_numpy().astype("datetime64[us]") + np.timedelta64(35, "D"),
+        world.load_cap,
+    )
     return {"campaigns": campaigns, "market_indicators": indicators}
 
 
@@ -960,7 +1214,7 @@ def public(frame: pd.DataFrame) -> pd.DataFrame:
 def customer_chunks(world: World) -> Iterator[tuple[int, pd.DataFrame]]:
     customers = world.customers
     for chunk_no, begin in enumerate(range(0, len(customers), CUSTOMER_CHUNK)):
-        yield chunk_no, customers.iloc[begin:begin + CUSTOMER_CHUNK]
+        yield chunk_no, customers.iloc[begin : begin + CUSTOMER_CHUNK]
 
 
 def manifest_patterns(world: World) -> dict[str, object]:
@@ -971,38 +1225,52 @@ def manifest_patterns(world: World) -> dict[str, object]:
         "weekday_factors_monday_first": list(cal.WEEKDAY_FACTORS),
         "yearly_amplitude": cal.YEARLY_AMPLITUDE,
         "spring_festival": {
-            "dates": [d.isoformat() for y, d in cal.SPRING_FESTIVAL.items()
-                      if world.config.start.year <= y <= world.config.end.year],
+            "dates": [
+                d.isoformat()
+                for y, d in cal.SPRING_FESTIVAL.items()
+                if world.config.start.year <= y <= world.config.end.year
+            ],
             "half_width_days": cal.SPRING_FESTIVAL_HALF_WIDTH,
             "demand_multiplier": cal.SPRING_FESTIVAL_TROUGH,
         },
-        "festival_peaks": {name: {"month": m, "day": d, "multiplier": p}
-                           for name, (m, d, p) in cal.FESTIVAL_PEAKS.items()},
-        "promotions": {"flash_sale_lift": 1.5, "campaign_count": len(world.campaigns),
-                       "promo_affinity_by_group": dict(zip(GROUPS, GROUP_PROMO_AFFINITY.tolist(), strict=True))},
+        "festival_peaks": {
+            name: {"month": m, "day": d, "multiplier": p} for name, (m, d, p) in cal.FESTIVAL_PEAKS.items()
+        },
+        "promotions": {
+            "flash_sale_lift": 1.5,
+            "campaign_count": len(world.campaigns),
+            "promo_affinity_by_group": dict(zip(GROUPS, GROUP_PROMO_AFFINITY.tolist(), strict=True)),
+        },
         "declining_category": {"category": DECLINING_CATEGORY, "share_decline_rate_per_year": DECLINE_RATE},
         "price_elasticity": {
             "model": "quantity = 1 + Poisson(extra_units[group] * (price_multiplier * (1 - discount)) ** e)",
             "by_category": dict(zip(CATEGORIES, CATEGORY_ELASTICITY.tolist(), strict=True)),
         },
-        "reps": {"strong_rep_ids": strong.tolist(), "weak_rep_ids": weak.tolist(),
-                 "effects": "order rate x skill**1.5; stage pass p**(1/skill); stage dwell / skill"},
+        "reps": {
+            "strong_rep_ids": strong.tolist(),
+            "weak_rep_ids": weak.tolist(),
+            "effects": "order rate x skill**1.5; stage pass p**(1/skill); stage dwell / skill",
+        },
         "funnel": {
             "stages": list(FUNNEL_STAGES),
             "pass_probability": dict(zip(FUNNEL_STAGES, STAGE_PASS.tolist(), strict=True)),
             "median_days": dict(zip(FUNNEL_STAGES, STAGE_MEDIAN_DAYS.tolist(), strict=True)),
             "bottleneck_stage": BOTTLENECK_STAGE,
         },
-        "lead_sources": {"conversion": dict(zip(LEAD_SOURCES, LEAD_SOURCE_CONVERSION.tolist(), strict=True)),
-                         "never_contacted_rate": NEVER_CONTACTED_RATE},
+        "lead_sources": {
+            "conversion": dict(zip(LEAD_SOURCES, LEAD_SOURCE_CONVERSION.tolist(), strict=True)),
+            "never_contacted_rate": NEVER_CONTACTED_RATE,
+        },
         "customer_groups": {
             "names": list(GROUPS),
             "share": dict(zip(GROUPS, GROUP_SHARE.tolist(), strict=True)),
             "order_rate": dict(zip(GROUPS, GROUP_ORDER_RATE.tolist(), strict=True)),
             "truth_file": "truth/customer_groups.parquet",
         },
-        "service": {"sla_hours": dict(zip(PRIORITIES, SLA_HOURS.tolist(), strict=True)),
-                    "keep_order_after_breach": KEEP_ORDER_AFTER_BREACH},
+        "service": {
+            "sla_hours": dict(zip(PRIORITIES, SLA_HOURS.tolist(), strict=True)),
+            "keep_order_after_breach": KEEP_ORDER_AFTER_BREACH,
+        },
     }
 
 
@@ -1013,19 +1281,37 @@ def generate(config: GeneratorConfig, out: Path) -> dict[str, object]:
     entities = entities_for(config.domains)
     sink = ParquetSink(out, entities)
     ledger = DefectLedger()
-    offsets = {"orders": 0, "returns": 0, "tickets": 0, "surveys": 0, "leads": 0, "opportunities": 0,
-               "activities": 0}
+    offsets = {
+        "orders": 0,
+        "returns": 0,
+        "tickets": 0,
+        "surveys": 0,
+        "leads": 0,
+        "opportunities": 0,
+        "activities": 0,
+    }
     n_products = len(world.products)
     rep_month = None
     for chunk_no, chunk in customer_chunks(world):
         result = generate_commerce_chunk(world, chunk, chunk_no, offsets)
         rng = rng_for(config, 5, chunk_no)
         frames = {
-            "customers": public(result.customers), "orders": result.orders, "order_lines": result.order_lines,
-            "returns": result.returns, "support_tickets": result.tickets, "survey_responses": result.surveys,
+            "customers": public(result.customers),
+            "orders": result.orders,
+            "order_lines": result.order_lines,
+            "returns": result.returns,
+            "support_tickets": result.tickets,
+            "survey_responses": result.surveys,
         }
-        dirty = plant_defects(frames, rng, config.defect_rate, ledger, n_products=n_products,
-                              n_customers=len(world.customers), end_ts=world.end_ts)
+        dirty = plant_defects(
+            frames,
+            rng,
+            config.defect_rate,
+            ledger,
+            n_products=n_products,
+            n_customers=len(world.customers),
+            end_ts=world.end_ts,
+        )
         for name, frame in dirty.items():
             sink.write(name, frame)
         offsets["orders"] += len(result.orders)
@@ -1052,19 +1338,33 @@ def generate(config: GeneratorConfig, out: Path) -> dict[str, object]:
 
     truth = out / "truth"
     truth.mkdir(exist_ok=True)
-    pq.write_table(pa.table({
-        "customer_id": world.customers["customer_id"].to_numpy(),
-        "group_name": np.asarray(GROUPS, dtype=object)[world.customers["_group"].to_numpy()],
-    }), truth / "customer_groups.parquet")
-    pq.write_table(pa.table({
-        "sales_rep_id": np.arange(1, world.sizes.reps + 1, dtype=np.int64),
-        "skill": world.rep_skill,
-    }), truth / "rep_skill.parquet")
+    pq.write_table(
+        pa.table(
+            {
+                "customer_id": world.customers["customer_id"].to_numpy(),
+                "group_name": np.asarray(GROUPS, dtype=object)[world.customers["_group"].to_numpy()],
+            }
+        ),
+        truth / "customer_groups.parquet",
+    )
+    pq.write_table(
+        pa.table(
+            {
+                "sales_rep_id": np.arange(1, world.sizes.reps + 1, dtype=np.int64),
+                "skill": world.rep_skill,
+            }
+        ),
+        truth / "rep_skill.parquet",
+    )
     enabled = {item.name for item in entities}
     manifest: dict[str, object] = {
         "generator_version": GENERATOR_VERSION,
-        "config": {**asdict(config), "start": config.start.isoformat(), "end": config.end.isoformat(),
-                   "domains": list(config.domains)},
+        "config": {
+            **asdict(config),
+            "start": config.start.isoformat(),
+            "end": config.end.isoformat(),
+            "domains": list(config.domains),
+        },
         "generated_for": datetime(config.end.year, config.end.month, config.end.day).isoformat(),
         "row_counts": dict(sorted(sink.rows.items())),
         "defects": ledger.as_dict(enabled),
@@ -1079,4 +1379,3 @@ def parse_date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError as error:
         raise ValueError(f"not a date (YYYY-MM-DD): {value!r}") from error
-

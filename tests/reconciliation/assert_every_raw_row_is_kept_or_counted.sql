@@ -30,8 +30,8 @@ counts as (
     {%- for source_table, base_model, staging_model in entities %}
     select
         '{{ source_table }}' as source_table,
-        (select count(*) from {{ ref(base_model) }}) as raw_rows,
-        (select count(*) from {{ ref(staging_model) }}) as kept_rows
+        (select count(*) as row_count from {{ ref(base_model) }}) as raw_rows,
+        (select count(*) as row_count from {{ ref(staging_model) }}) as kept_rows
     {%- if not loop.last %}
     union all
     {%- endif %}

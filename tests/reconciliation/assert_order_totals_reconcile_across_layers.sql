@@ -44,9 +44,9 @@ comparison as (
 
     select
         'fct_order_lines vs staging' as layers,
-        fact_lines.net_amount as net_amount,
+        fact_lines.net_amount,
         staging_lines.net_amount as expected_net_amount,
-        fact_lines.line_count as line_count,
+        fact_lines.line_count,
         staging_lines.line_count as expected_line_count
     from fact_lines cross join staging_lines
     where
@@ -58,9 +58,9 @@ comparison as (
 
     select
         'fct_orders vs fct_order_lines' as layers,
-        fact_orders.net_amount as net_amount,
+        fact_orders.net_amount,
         fact_lines.net_amount as expected_net_amount,
-        fact_orders.line_count as line_count,
+        fact_orders.line_count,
         fact_lines.line_count as expected_line_count
     from fact_orders cross join fact_lines
     where

@@ -2,7 +2,9 @@
     The data's end date: var('as_of_date') when set (reproducible rebuilds of history), else the
     last day with a valid order. Lifecycle status and lifetime sales are as of that date.
 #}
-{%- set new_product_days = var('new_product_days', 180) | int %}
+{%- set new_product_days = var('new_product_days', 180) | int -%}
+{%- set data_end_date = "cast('" ~ var('as_of_date') ~ "' as date)"
+    if var('as_of_date', none) else 'max(orders.placed_date)' %}
 
 with
 
@@ -29,11 +31,7 @@ order_lines as (
 data_window as (
 
     select
-        {% if var('as_of_date', none) -%}
-            cast('{{ var("as_of_date") }}' as date)
-        {%- else -%}
-            max(orders.placed_date)
-        {%- endif %} as data_end_date
+        {{ data_end_date }} as data_end_date
     from orders
 
 ),

@@ -13,8 +13,11 @@ order_lines as (
 
     select * from {{ ref('int_order_lines_priced') }}
     {% if is_incremental() %}
-        {# New loads of the line or its order: late-arriving corrections and status changes. #}
-        where source_loaded_at > (select max(source_loaded_at) from {{ this }})
+    {# New loads of the line or its order: late-arriving corrections and status changes. #}
+    where
+        source_loaded_at > (
+            select max(existing.source_loaded_at) as last_loaded_at from {{ this }} as existing
+        )
     {% endif %}
 
 ),

@@ -18,7 +18,11 @@
     The year-over-year condition keeps a seasonal dip inside a growing year from being flagged.
 #}
 {%- set trend_months = var('trend_months', 6) | int -%}
-{%- set decline_threshold = var('decline_threshold', -0.02) %}
+{#- The YAML tests trend_months >= 2; max() keeps the frame valid whatever the var renders as. -#}
+{%- set trend_window_preceding = [trend_months - 1, 0] | max -%}
+{%- set decline_threshold = var('decline_threshold', -0.02) -%}
+{%- set data_end_date = "cast('" ~ var('as_of_date') ~ "' as date)"
+    if var('as_of_date', none) else 'max(orders.placed_date)' %}
 
 with
 
@@ -52,11 +56,7 @@ data_window as (
 
     select
         min(orders.placed_date) as data_start_date,
-        {% if var('as_of_date', none) -%}
-            cast('{{ var("as_of_date") }}' as date)
-        {%- else -%}
-            max(orders.placed_date)
-        {%- endif %} as data_end_date
+        {{ data_end_date }} as data_end_date
     from orders
 
 ),
@@ -177,7 +177,7 @@ windowed as (
         trend_window as (
             partition by category
             order by month_index
-            range between {{ trend_months - 1 }} preceding and current row
+            range between {{ trend_window_preceding }} preceding and current row
         )
 
 ),

@@ -1,0 +1,90 @@
+{{ config(enabled=var('enable_service', true)) }}
+
+{#
+    One row per customer and month in which the customer opened at least one valid ticket: whether
+    any of those tickets breached the first-response SLA, and whether the customer placed a
+    revenue order within var('repurchase_window_days', 90) days after the reference ticket.
+    The reference ticket is the month's first breached ticket when there is one (the experience
+    that may drive the customer away), else the month's first ticket. Orders placed at or before
+    the reference ticket's opening do not count.
+#}
+with
+
+tickets as (
+
+    select * from {{ ref('fct_support_tickets') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('fct_orders') }}
+    where is_revenue
+
+),
+
+customer_months as (
+
+    select
+        customer_id,
+        cast({{ dbt.date_trunc('month', 'opened_at') }} as date) as month_start_date,
+        count(*) as tickets_opened,
+        coalesce(bool_or(is_sla_breached), false) as has_sla_breach,
+        min(opened_at) as first_ticket_opened_at,
+        min(case when is_sla_breached then opened_at end) as first_breached_ticket_opened_at
+    from tickets
+    group by
+        customer_id,
+        cast({{ dbt.date_trunc('month', 'opened_at') }} as date)
+
+),
+
+referenced as (
+
+    select
+        customer_id,
+        month_start_date,
+        tickets_opened,
+        has_sla_breach,
+        coalesce(first_breached_ticket_opened_at, first_ticket_opened_at) as reference_opened_at
+    from customer_months
+
+),
+
+repurchases as (
+
+    select
+        referenced.customer_id,
+        referenced.month_start_date,
+        min(orders.placed_at) as first_repurchase_at
+    from referenced
+    inner join orders
+        on
+            referenced.customer_id = orders.customer_id
+            and orders.placed_at > referenced.reference_opened_at
+            and orders.placed_at <= {{ dbt.dateadd('day', var('repurchase_window_days', 90), 'referenced.reference_opened_at') }}
+    group by
+        referenced.customer_id,
+        referenced.month_start_date
+
+),
+
+final as (
+
+    select
+        referenced.customer_id,
+        referenced.month_start_date,
+        cast(referenced.tickets_opened as bigint) as tickets_opened,
+        referenced.has_sla_breach,
+        referenced.reference_opened_at,
+        repurchases.first_repurchase_at,
+        repurchases.first_repurchase_at is not null as has_repurchase
+    from referenced
+    left join repurchases
+        on
+            referenced.customer_id = repurchases.customer_id
+            and referenced.month_start_date = repurchases.month_start_date
+
+)
+
+select * from final

@@ -1,0 +1,187 @@
+{{ config(enabled=var('enable_pipeline', true)) }}
+
+{#- Bottleneck rule (see the model description): a stage is the bottleneck of a month when it has
+    the month's largest drop-off rate, or when its median days in stage exceeds
+    funnel_bottleneck_dwell_factor x the median of the same stage's completed visits that entered
+    in the trailing funnel_bottleneck_trailing_months months (only judged when that history holds
+    at least funnel_bottleneck_min_trailing_visits completed visits). -#}
+{%- set dwell_factor = var('funnel_bottleneck_dwell_factor', 1.5) -%}
+{%- set trailing_months = var('funnel_bottleneck_trailing_months', 6) -%}
+{%- set min_trailing_visits = var('funnel_bottleneck_min_trailing_visits', 20) -%}
+
+with
+
+stage_visits as (
+
+    select * from {{ ref('fct_opportunity_stages') }}
+
+),
+
+funnel_stages as (
+
+    select * from {{ ref('funnel_stages') }}
+
+),
+
+open_stages as (
+
+    select
+        stage_name,
+        stage_order
+    from funnel_stages
+    where not is_closed
+
+),
+
+visits as (
+
+    {#- A visit belongs to the month it entered the stage; only completed visits have a duration. #}
+    select
+        stage_name,
+        outcome,
+        cast({{ dbt.date_trunc('month', 'entered_at') }} as date) as period_month,
+        case when not is_current_stage then days_in_stage end as completed_days_in_stage
+    from stage_visits
+
+),
+
+month_bounds as (
+
+    select
+        min(period_month) as first_month,
+        max(period_month) as last_month
+    from visits
+
+),
+
+months as (
+
+    select distinct cast({{ dbt.date_trunc('month', 'date_day') }} as date) as period_month
+    from (
+        {{ day_spine(
+            '(select first_month from month_bounds)',
+            '(select last_month from month_bounds)'
+        ) }}
+    ) as days
+
+),
+
+stage_months as (
+
+    select
+        open_stages.stage_name,
+        open_stages.stage_order,
+        months.period_month
+    from open_stages
+    cross join months
+
+),
+
+monthly as (
+
+    select
+        stage_name,
+        period_month,
+        count(*) as visits,
+        count(completed_days_in_stage) as completed_visits,
+        sum(case when outcome = 'lost' then 1 else 0 end) as lost_visits,
+        percentile_cont(0.5) within group (order by completed_days_in_stage) as median_days_in_stage,
+        percentile_cont(0.9) within group (order by completed_days_in_stage) as p90_days_in_stage
+    from visits
+    group by
+        stage_name,
+        period_month
+
+),
+
+trailing as (
+
+    select
+        stage_months.stage_name,
+        stage_months.period_month,
+        count(visits.completed_days_in_stage) as trailing_completed_visits,
+        percentile_cont(0.5) within group (
+            order by visits.completed_days_in_stage
+        ) as trailing_median_days_in_stage
+    from stage_months
+    left join visits
+        on
+            stage_months.stage_name = visits.stage_name
+            and visits.period_month >= {{ dbt.dateadd('month', -trailing_months, 'stage_months.period_month') }}
+            and visits.period_month < stage_months.period_month
+    group by
+        stage_months.stage_name,
+        stage_months.period_month
+
+),
+
+measured as (
+
+    select
+        stage_months.stage_name,
+        stage_months.stage_order,
+        stage_months.period_month,
+        coalesce(monthly.visits, 0) as visits,
+        coalesce(monthly.completed_visits, 0) as completed_visits,
+        coalesce(monthly.lost_visits, 0) as lost_visits,
+        monthly.median_days_in_stage,
+        monthly.p90_days_in_stage,
+        cast(monthly.lost_visits as {{ dbt.type_float() }})
+        / nullif(monthly.visits, 0) as drop_off_rate,
+        trailing.trailing_completed_visits,
+        case
+            when trailing.trailing_completed_visits >= {{ min_trailing_visits }}
+                then trailing.trailing_median_days_in_stage
+        end as trailing_median_days_in_stage
+    from stage_months
+    left join monthly
+        on
+            stage_months.stage_name = monthly.stage_name
+            and stage_months.period_month = monthly.period_month
+    left join trailing
+        on
+            stage_months.stage_name = trailing.stage_name
+            and stage_months.period_month = trailing.period_month
+
+),
+
+flagged as (
+
+    select
+        *,
+        coalesce(
+            drop_off_rate > 0
+            and drop_off_rate = max(drop_off_rate) over (partition by period_month),
+            false
+        ) as is_largest_drop_off,
+        coalesce(
+            median_days_in_stage > {{ dwell_factor }} * trailing_median_days_in_stage,
+            false
+        ) as is_dwell_above_trend
+    from measured
+
+),
+
+final as (
+
+    select
+        {{ surrogate_key(['stage_name', 'period_month']) }} as stage_period_id,
+        stage_name,
+        stage_order,
+        period_month,
+        cast(visits as bigint) as visits,
+        cast(completed_visits as bigint) as completed_visits,
+        cast(lost_visits as bigint) as lost_visits,
+        cast(drop_off_rate as {{ dbt.type_float() }}) as drop_off_rate,
+        cast(median_days_in_stage as {{ dbt.type_float() }}) as median_days_in_stage,
+        cast(p90_days_in_stage as {{ dbt.type_float() }}) as p90_days_in_stage,
+        cast(trailing_completed_visits as bigint) as trailing_completed_visits,
+        cast(trailing_median_days_in_stage as {{ dbt.type_float() }}) as trailing_median_days_in_stage,
+        is_largest_drop_off,
+        is_dwell_above_trend,
+        is_largest_drop_off or is_dwell_above_trend as is_bottleneck
+    from flagged
+
+)
+
+select * from final
