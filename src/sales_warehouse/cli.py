@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -44,6 +45,78 @@ def _contract(args: argparse.Namespace) -> int:
     return 0
 
 
+def _split(value: str | None) -> list[str]:
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+def _paths(args: argparse.Namespace) -> tuple[Path, Path, Path]:
+    project = Path(args.project_dir).resolve()
+    db = Path(args.db or os.environ.get("SALES_WAREHOUSE_DB", "data/warehouse.duckdb")).resolve()
+    target = Path(args.target_path).resolve() if args.target_path else project / "target"
+    return project, db, target
+
+
+def _metrics_export(args: argparse.Namespace) -> int:
+    from sales_warehouse.metrics import SemanticLayerError, export_saved_queries, semantic_manifest_path
+
+    project, db, target = _paths(args)
+    try:
+        results = export_saved_queries(
+            db,
+            semantic_manifest_path(project, target),
+            project,
+            target / "metric_exports",
+            _split(args.saved_query) or None,
+        )
+    except SemanticLayerError as error:
+        print(f"sales-warehouse metrics export: error: {error}", file=sys.stderr)
+        return 1
+    for result in results:
+        print(
+            f"exported {result.saved_query:<28} -> {result.table:<40} {result.row_count:>7,} rows "
+            f"{result.seconds:5.2f}s  sql: {result.sql_path.relative_to(project)}"
+        )
+    return 0
+
+
+def _metrics_query(args: argparse.Namespace) -> int:
+    from sales_warehouse.metrics import SemanticLayerError, query_metrics, semantic_manifest_path
+
+    project, db, target = _paths(args)
+    try:
+        sql, frame = query_metrics(
+            db,
+            semantic_manifest_path(project, target),
+            project,
+            metrics=_split(args.metrics),
+            group_by=_split(args.group_by),
+            where=[args.where] if args.where else [],
+            order_by=_split(args.order_by),
+            limit=args.limit,
+            saved_query=args.saved_query,
+        )
+    except SemanticLayerError as error:
+        print(f"sales-warehouse metrics query: error: {error}", file=sys.stderr)
+        return 1
+    if args.explain:
+        print(sql)
+    if args.csv:
+        frame.to_csv(args.csv, index=False)
+        print(f"wrote {len(frame)} rows to {args.csv}")
+    else:
+        print(frame.to_string(index=False, max_rows=args.max_rows))
+    return 0
+
+
+def _metrics_list(args: argparse.Namespace) -> int:
+    from sales_warehouse.metrics import metric_definitions, semantic_manifest_path
+
+    project, _, target = _paths(args)
+    for metric in metric_definitions(semantic_manifest_path(project, target)):
+        print(f"{metric['name']:<34} {metric['type']:<11} {metric['label']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sales-warehouse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -67,6 +140,33 @@ def build_parser() -> argparse.ArgumentParser:
     contract = commands.add_parser("contract", help="render the dbt sources YAML from the raw contract")
     contract.add_argument("--models-dir", default="models", help="dbt models directory")
     contract.set_defaults(handler=_contract)
+
+    metrics = commands.add_parser("metrics", help="semantic layer: export saved queries, query metrics")
+    metric_commands = metrics.add_subparsers(dest="metrics_command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--project-dir", default=".", help="dbt project directory")
+    common.add_argument("--target-path", default=None, help="dbt target path (default PROJECT/target)")
+    common.add_argument("--db", default=None, help="DuckDB file (default $SALES_WAREHOUSE_DB)")
+    export = metric_commands.add_parser(
+        "export", parents=[common], help="materialise every saved query as a table in schema metrics"
+    )
+    export.add_argument("--saved-query", default=None, help="comma-separated names (default: all)")
+    export.set_defaults(handler=_metrics_export)
+    query = metric_commands.add_parser("query", parents=[common], help="query metrics through MetricFlow")
+    query.add_argument("--metrics", default="", help="comma-separated metric names")
+    query.add_argument("--group-by", default="", help="e.g. metric_time__month,customer__region_code")
+    query.add_argument(
+        "--where", default=None, help="MetricFlow filter, e.g. \"{{ Dimension('order__channel') }} = 'web'\""
+    )
+    query.add_argument("--order-by", default="", help="comma-separated; prefix - for descending")
+    query.add_argument("--limit", type=int, default=None)
+    query.add_argument("--saved-query", default=None, help="run a saved query instead of --metrics")
+    query.add_argument("--explain", action="store_true", help="print the SQL MetricFlow generated")
+    query.add_argument("--csv", default=None, help="write the result to this CSV file")
+    query.add_argument("--max-rows", type=int, default=60, help="rows to print")
+    query.set_defaults(handler=_metrics_query)
+    listing = metric_commands.add_parser("list", parents=[common], help="list the metrics")
+    listing.set_defaults(handler=_metrics_list)
     return parser
 
 
