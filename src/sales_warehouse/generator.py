@@ -487,7 +487,7 @@ def build_customers(
     reps_by_region = [np.flatnonzero(rep_region == r) for r in range(len(REGIONS))]
     owner = pick_within(reps_by_region, region, rng.integers(0, 10_000, n)).astype(np.int64)
     is_business = (group == 3) | (rng.random(n) < 0.03)
-    age = np.clip(rng.normal(GROUP_AGE[group], 7), 18, 80)
+    age = np.clip(rng.normal(GROUP_AGE[group], 7), 18.1, 80)  # 18.1: never a day short of adult
     birth = np.datetime64(config.end, "D") - (age * 365.25).astype(int).astype("timedelta64[D]")
     gender = np.where(rng.random(n) < GROUP_FEMALE[group], "female", "male")
     gender = np.where(rng.random(n) < 0.03, "unknown", gender)

@@ -22,12 +22,13 @@ rfm_segments as (
 
 as_of as (
 
-    {%- if var('as_of_date', none) %}
-    select cast('{{ var("as_of_date") }}' as date) as as_of_date
-    {%- else %}
-    select max(placed_date) as as_of_date
+    {# var('as_of_date') when set, else the last placed_date of any order. #}
+    select
+        coalesce(
+            cast({{ "'" ~ var('as_of_date') ~ "'" if var('as_of_date', none) else 'null' }} as date),
+            max(placed_date)
+        ) as as_of_date
     from orders
-    {%- endif %}
 
 ),
 
@@ -66,7 +67,7 @@ quintiles as (
     {# Recency: the longest since the last order gets quintile 1, the most recent quintile 5. #}
     select
         *,
-        ntile(5) over (order by days_since_last_order desc, customer_id) as recency_quintile,
+        ntile(5) over (order by days_since_last_order desc, customer_id asc) as recency_quintile,
         ntile(5) over (order by lifetime_orders, customer_id) as frequency_quintile,
         ntile(5) over (order by lifetime_revenue, customer_id) as monetary_quintile
     from measured
@@ -76,9 +77,9 @@ quintiles as (
 scored as (
 
     {#
-        ntile cuts a run of equal values at an arbitrary place (30% of buyers with 1 order would
-        get F1 or F2 depending on their customer_id). Customers tied on a measure get the lowest
-        quintile of their run, so equal values always score the same.
+        ntile cuts a run of equal values at an arbitrary place: two buyers with 3 orders could get
+        F1 and F2 depending on their customer_id. Customers tied on a measure get the lowest
+        quintile of their run instead, so equal values always score the same.
     #}
     select
         *,

@@ -15,12 +15,12 @@ orders as (
 as_of as (
 
     {# Same rule as int_customers_rfm_scored: var('as_of_date'), else the last placed_date. #}
-    {%- if var('as_of_date', none) %}
-    select cast('{{ var("as_of_date") }}' as date) as as_of_date
-    {%- else %}
-    select max(placed_date) as as_of_date
+    select
+        coalesce(
+            cast({{ "'" ~ var('as_of_date') ~ "'" if var('as_of_date', none) else 'null' }} as date),
+            max(placed_date)
+        ) as as_of_date
     from orders
-    {%- endif %}
 
 ),
 

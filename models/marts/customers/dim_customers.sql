@@ -23,36 +23,48 @@ orders as (
 
 ),
 
-{%- if var('enable_service', true) %}
-
 survey_responses as (
 
+    {%- if var('enable_service', true) %}
     select * from {{ ref('stg_service__survey_responses') }}
+    {%- else %}
+    {# Service domain off: an empty stand-in, so the columns below exist and are null. #}
+    select
+        cast(null as bigint) as response_id,
+        cast(null as bigint) as customer_id,
+        cast(null as integer) as nps_score,
+        cast(null as integer) as csat_score,
+        cast(null as timestamp) as responded_at
+    where false
+    {%- endif %}
 
 ),
 
 support_tickets as (
 
+    {%- if var('enable_service', true) %}
     select * from {{ ref('int_support_tickets_validated') }}
     where not is_excluded
-
-),
-
-{%- endif %}
-
-as_of as (
-
-    {# Same rule as int_customers_rfm_scored, repeated so that customers without orders get an age. #}
-    {%- if var('as_of_date', none) %}
-    select cast('{{ var("as_of_date") }}' as date) as as_of_date
     {%- else %}
-    select max(placed_date) as as_of_date
-    from orders
+    select
+        cast(null as bigint) as customer_id,
+        cast(null as varchar) as ticket_status
+    where false
     {%- endif %}
 
 ),
 
-{%- if var('enable_service', true) %}
+as_of as (
+
+    {# Same rule as int_customers_rfm_scored, repeated so that customers without orders get an age. #}
+    select
+        coalesce(
+            cast({{ "'" ~ var('as_of_date') ~ "'" if var('as_of_date', none) else 'null' }} as date),
+            max(placed_date)
+        ) as as_of_date
+    from orders
+
+),
 
 latest_survey_responses as (
 
@@ -80,8 +92,6 @@ open_tickets as (
     group by customer_id
 
 ),
-
-{%- endif %}
 
 ages as (
 
@@ -144,15 +154,13 @@ final as (
         customers_rfm.recency_score,
         customers_rfm.frequency_score,
         customers_rfm.monetary_score,
-        {%- if var('enable_service', true) %}
         cast(latest_survey_responses.nps_score as integer) as latest_nps_score,
         cast(latest_survey_responses.csat_score as integer) as latest_csat_score,
-        cast(coalesce(open_tickets.open_ticket_count, 0) as integer) as open_ticket_count,
-        {%- else %}
-        cast(null as integer) as latest_nps_score,
-        cast(null as integer) as latest_csat_score,
-        cast(null as integer) as open_ticket_count,
-        {%- endif %}
+        {# Zero open tickets is a fact only when the service domain is on; otherwise unknown. #}
+        cast(
+            {{ 'coalesce(open_tickets.open_ticket_count, 0)' if var('enable_service', true) else 'null' }}
+            as integer
+        ) as open_ticket_count,
 
         -- booleans
         coalesce(customers_rfm.is_repeat_buyer, false) as is_repeat_buyer,
@@ -173,14 +181,12 @@ final as (
         on customers.customer_id = customers_rfm.customer_id
     left join ages
         on customers.customer_id = ages.customer_id
-    {%- if var('enable_service', true) %}
     left join latest_survey_responses
         on
             customers.customer_id = latest_survey_responses.customer_id
             and latest_survey_responses.response_rank = 1
     left join open_tickets
         on customers.customer_id = open_tickets.customer_id
-    {%- endif %}
 
 )
 
