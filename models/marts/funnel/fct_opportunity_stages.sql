@@ -111,7 +111,7 @@ final as (
                 'second'
             ) }} / 86400.0,
             4
-        ) as {{ dbt.type_float() }}) as days_in_stage,
+        ) as double) as days_in_stage,
         stage_visits.exited_at is null as is_current_stage,
         stage_visits.next_stage_name,
         stage_visits.outcome,

@@ -45,10 +45,10 @@ cohorts as (
 
 ),
 
-{#- Every cohort gets a row for every open stage (zero entrants where nobody got that far), so a
-    funnel reads top to bottom without gaps. #}
 cohort_stages as (
 
+    {#- Every cohort gets a row for every open stage (zero entrants where nobody got that far), so
+        a funnel reads top to bottom without gaps. #}
     select
         cohorts.cohort_month,
         cohorts.lead_source,
@@ -107,9 +107,9 @@ final as (
         cast(coalesce(stage_counts.lost, 0) as bigint) as lost,
         cast(coalesce(stage_counts.still_open, 0) as bigint) as still_open,
         cast(coalesce(stage_counts.won, 0) as bigint) as won,
-        cast(stage_counts.advanced as {{ dbt.type_float() }})
+        cast(stage_counts.advanced as double)
         / nullif(stage_counts.entrants, 0) as conversion_to_next_rate,
-        cast(stage_counts.won as {{ dbt.type_float() }})
+        cast(stage_counts.won as double)
         / nullif(stage_counts.entrants, 0) as conversion_to_won_rate
     from cohort_stages
     left join stage_counts

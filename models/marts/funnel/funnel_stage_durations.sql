@@ -1,7 +1,7 @@
 {{ config(enabled=var('enable_pipeline', true)) }}
 
 {#- Bottleneck rule (see the model description): a stage is the bottleneck of a month when it has
-    the month's largest drop-off rate, or when its median days in stage exceeds
+    the month's largest drop-off rate among its completed visits, or when its median days in stage exceeds
     funnel_bottleneck_dwell_factor x the median of the same stage's completed visits that entered
     in the trailing funnel_bottleneck_trailing_months months (only judged when that history holds
     at least funnel_bottleneck_min_trailing_visits completed visits). -#}
@@ -71,7 +71,8 @@ stage_months as (
     select
         open_stages.stage_name,
         open_stages.stage_order,
-        months.period_month
+        months.period_month,
+        {{ dbt.dateadd('month', '-' ~ trailing_months, 'months.period_month') }} as trailing_start_month
     from open_stages
     cross join months
 
@@ -94,7 +95,7 @@ monthly as (
 
 ),
 
-trailing as (
+trailing_history as (
 
     select
         stage_months.stage_name,
@@ -107,8 +108,8 @@ trailing as (
     left join visits
         on
             stage_months.stage_name = visits.stage_name
-            and visits.period_month >= {{ dbt.dateadd('month', -trailing_months, 'stage_months.period_month') }}
-            and visits.period_month < stage_months.period_month
+            and stage_months.trailing_start_month <= visits.period_month
+            and stage_months.period_month > visits.period_month
     group by
         stage_months.stage_name,
         stage_months.period_month
@@ -126,22 +127,24 @@ measured as (
         coalesce(monthly.lost_visits, 0) as lost_visits,
         monthly.median_days_in_stage,
         monthly.p90_days_in_stage,
-        cast(monthly.lost_visits as {{ dbt.type_float() }})
+        cast(monthly.lost_visits as double)
         / nullif(monthly.visits, 0) as drop_off_rate,
-        trailing.trailing_completed_visits,
+        cast(monthly.lost_visits as double)
+        / nullif(monthly.completed_visits, 0) as completed_drop_off_rate,
+        trailing_history.trailing_completed_visits,
         case
-            when trailing.trailing_completed_visits >= {{ min_trailing_visits }}
-                then trailing.trailing_median_days_in_stage
+            when trailing_history.trailing_completed_visits >= {{ min_trailing_visits }}
+                then trailing_history.trailing_median_days_in_stage
         end as trailing_median_days_in_stage
     from stage_months
     left join monthly
         on
             stage_months.stage_name = monthly.stage_name
             and stage_months.period_month = monthly.period_month
-    left join trailing
+    left join trailing_history
         on
-            stage_months.stage_name = trailing.stage_name
-            and stage_months.period_month = trailing.period_month
+            stage_months.stage_name = trailing_history.stage_name
+            and stage_months.period_month = trailing_history.period_month
 
 ),
 
@@ -149,9 +152,11 @@ flagged as (
 
     select
         *,
+        {#- Ranked on completed visits: in the latest months the long stages still hold many
+            open visits, which would make their drop-off over all entrants look small. #}
         coalesce(
-            drop_off_rate > 0
-            and drop_off_rate = max(drop_off_rate) over (partition by period_month),
+            completed_drop_off_rate > 0
+            and completed_drop_off_rate = max(completed_drop_off_rate) over (partition by period_month),
             false
         ) as is_largest_drop_off,
         coalesce(
@@ -172,11 +177,12 @@ final as (
         cast(visits as bigint) as visits,
         cast(completed_visits as bigint) as completed_visits,
         cast(lost_visits as bigint) as lost_visits,
-        cast(drop_off_rate as {{ dbt.type_float() }}) as drop_off_rate,
-        cast(median_days_in_stage as {{ dbt.type_float() }}) as median_days_in_stage,
-        cast(p90_days_in_stage as {{ dbt.type_float() }}) as p90_days_in_stage,
+        cast(drop_off_rate as double) as drop_off_rate,
+        cast(completed_drop_off_rate as double) as completed_drop_off_rate,
+        cast(median_days_in_stage as double) as median_days_in_stage,
+        cast(p90_days_in_stage as double) as p90_days_in_stage,
         cast(trailing_completed_visits as bigint) as trailing_completed_visits,
-        cast(trailing_median_days_in_stage as {{ dbt.type_float() }}) as trailing_median_days_in_stage,
+        cast(trailing_median_days_in_stage as double) as trailing_median_days_in_stage,
         is_largest_drop_off,
         is_dwell_above_trend,
         is_largest_drop_off or is_dwell_above_trend as is_bottleneck

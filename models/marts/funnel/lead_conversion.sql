@@ -41,10 +41,10 @@ final as (
         cast(contacted as bigint) as contacted,
         cast(converted_to_opportunity as bigint) as converted_to_opportunity,
         cast(won as bigint) as won,
-        cast(contacted as {{ dbt.type_float() }}) / leads as contact_rate,
-        cast(converted_to_opportunity as {{ dbt.type_float() }}) / leads as lead_to_opportunity_rate,
-        cast(won as {{ dbt.type_float() }}) / leads as lead_to_won_rate,
-        cast(won as {{ dbt.type_float() }})
+        cast(contacted as double) / leads as contact_rate,
+        cast(converted_to_opportunity as double) / leads as lead_to_opportunity_rate,
+        cast(won as double) / leads as lead_to_won_rate,
+        cast(won as double)
         / nullif(converted_to_opportunity, 0) as opportunity_to_won_rate
     from lead_cohorts
 

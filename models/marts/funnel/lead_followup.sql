@@ -29,6 +29,7 @@ lead_touches as (
         count(activities.activity_id) as total_touches,
         sum(
             case
+                when activities.activity_id is null then 0
                 when leads.converted_at is null or activities.activity_at < leads.converted_at then 1
                 else 0
             end
@@ -54,7 +55,7 @@ final as (
         leads.first_contacted_at,
         cast(
             {{ dbt.datediff('leads.created_at', 'leads.first_contacted_at', 'second') }} / 3600.0
-            as {{ dbt.type_float() }}
+            as double
         ) as hours_to_first_contact,
         cast(coalesce(lead_touches.touches_before_conversion, 0) as bigint) as touches_before_conversion,
         cast(lead_touches.total_touches as bigint) as total_touches,

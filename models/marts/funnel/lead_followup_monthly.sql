@@ -37,12 +37,12 @@ final as (
         cast(contacted_leads as bigint) as contacted_leads,
         cast(never_contacted_leads as bigint) as never_contacted_leads,
         cast(converted_leads as bigint) as converted_leads,
-        cast(median_hours_to_first_contact as {{ dbt.type_float() }}) as median_hours_to_first_contact,
-        cast(p90_hours_to_first_contact as {{ dbt.type_float() }}) as p90_hours_to_first_contact,
-        cast(avg_touches_before_conversion as {{ dbt.type_float() }}) as avg_touches_before_conversion,
-        cast(never_contacted_leads as {{ dbt.type_float() }}) / leads as never_contacted_share,
-        cast(converted_leads as {{ dbt.type_float() }}) / leads as conversion_rate,
-        cast(converted_leads as {{ dbt.type_float() }})
+        cast(median_hours_to_first_contact as double) as median_hours_to_first_contact,
+        cast(p90_hours_to_first_contact as double) as p90_hours_to_first_contact,
+        cast(avg_touches_before_conversion as double) as avg_touches_before_conversion,
+        cast(never_contacted_leads as double) / leads as never_contacted_share,
+        cast(converted_leads as double) / leads as conversion_rate,
+        cast(converted_leads as double)
         / nullif(contacted_leads, 0) as contacted_conversion_rate
     from monthly
 

@@ -69,8 +69,8 @@ open_at_day_end as (
     from days
     inner join visits
         on
-            visits.entered_at < days.day_end_at
-            and visits.exited_or_open_at >= days.day_end_at
+            days.day_end_at > visits.entered_at
+            and days.day_end_at <= visits.exited_or_open_at
     group by
         days.date_day,
         visits.stage_name
