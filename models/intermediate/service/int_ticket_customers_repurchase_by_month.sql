@@ -46,7 +46,12 @@ referenced as (
         month_start_date,
         tickets_opened,
         has_sla_breach,
-        coalesce(first_breached_ticket_opened_at, first_ticket_opened_at) as reference_opened_at
+        coalesce(first_breached_ticket_opened_at, first_ticket_opened_at) as reference_opened_at,
+        {{ dbt.dateadd(
+            'day',
+            var('repurchase_window_days', 90),
+            'coalesce(first_breached_ticket_opened_at, first_ticket_opened_at)'
+        ) }} as window_ends_at
     from customer_months
 
 ),
@@ -61,8 +66,8 @@ repurchases as (
     inner join orders
         on
             referenced.customer_id = orders.customer_id
-            and orders.placed_at > referenced.reference_opened_at
-            and orders.placed_at <= {{ dbt.dateadd('day', var('repurchase_window_days', 90), 'referenced.reference_opened_at') }}
+            and referenced.reference_opened_at < orders.placed_at
+            and referenced.window_ends_at >= orders.placed_at
     group by
         referenced.customer_id,
         referenced.month_start_date

@@ -1,0 +1,29 @@
+{{ config(enabled=var('enable_service', true)) }}
+
+with
+
+responses as (
+
+    select * from {{ ref('stg_service__survey_responses') }}
+
+),
+
+final as (
+
+    select
+        response_id,
+        customer_id,
+        nps_score,
+        csat_score,
+        case
+            when nps_score >= 9 then 'promoter'
+            when nps_score >= 7 then 'passive'
+            else 'detractor'
+        end as nps_category,
+        responded_at,
+        cast(responded_at as date) as responded_date
+    from responses
+
+)
+
+select * from final
