@@ -74,7 +74,7 @@ def _metrics_export(args: argparse.Namespace) -> int:
     for result in results:
         print(
             f"exported {result.saved_query:<28} -> {result.table:<40} {result.row_count:>7,} rows "
-            f"{result.seconds:5.2f}s  sql: {result.sql_path.relative_to(project)}"
+            f"{result.seconds:5.2f}s  sql: {result.sql_path}"
         )
     return 0
 
