@@ -35,6 +35,7 @@ data: $(SALES_WAREHOUSE_RAW)/manifest.json
 build: setup data
 	mkdir -p $(dir $(SALES_WAREHOUSE_DB))
 	$(BIN)/dbt build
+	$(BIN)/sales-warehouse metrics export
 	@echo
 	@echo "Warehouse: $(SALES_WAREHOUSE_DB)"
 	@echo "Open it:   $(BIN)/python -c \"import duckdb; duckdb.connect('$(SALES_WAREHOUSE_DB)', read_only=True).sql('show all tables').show()\""

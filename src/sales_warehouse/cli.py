@@ -112,8 +112,14 @@ def _metrics_list(args: argparse.Namespace) -> int:
     from sales_warehouse.metrics import metric_definitions, semantic_manifest_path
 
     project, _, target = _paths(args)
-    for metric in metric_definitions(semantic_manifest_path(project, target)):
-        print(f"{metric['name']:<34} {metric['type']:<11} {metric['label']}")
+    definitions = metric_definitions(semantic_manifest_path(project, target))
+    if args.markdown:
+        print("| Metric | Type | Label | Definition |\n|---|---|---|---|")
+    for metric in definitions:
+        if args.markdown:
+            print(f"| `{metric['name']}` | {metric['type']} | {metric['label']} | {metric['description']} |")
+        else:
+            print(f"{metric['name']:<34} {metric['type']:<11} {metric['label']}")
     return 0
 
 
@@ -166,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--max-rows", type=int, default=60, help="rows to print")
     query.set_defaults(handler=_metrics_query)
     listing = metric_commands.add_parser("list", parents=[common], help="list the metrics")
+    listing.add_argument("--markdown", action="store_true", help="print a markdown table (for the README)")
     listing.set_defaults(handler=_metrics_list)
     return parser
 

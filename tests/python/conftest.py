@@ -63,3 +63,18 @@ def demo_raw(generated: GeneratedFactory) -> Path:
 @pytest.fixture(scope="session")
 def demo_manifest(demo_raw: Path) -> dict:
     return json.loads((demo_raw / "manifest.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A full `dbt build` plus the metric exports on scale-0.2 data: (raw dir, warehouse, target dir)."""
+    from dbt_support import cli, dbt, generate
+
+    work = tmp_path_factory.mktemp("full")
+    raw = generate(work / "raw")
+    db = work / "warehouse.duckdb"
+    result = dbt(["build"], raw, db, work)
+    assert result.returncode == 0, result.stdout[-6000:]
+    exported = cli(["metrics", "export", "--target-path", str(work / "target"), "--db", str(db)], raw, db)
+    assert exported.returncode == 0, exported.stderr[-4000:]
+    return raw, db, work / "target"

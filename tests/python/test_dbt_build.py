@@ -7,69 +7,11 @@ bad-input and incremental tests run their own smaller builds.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
-import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-SCALE = "0.2"
-ALL_OFF = "{enable_sales_team: false, enable_pipeline: false, enable_service: false, enable_marketing: false}"
-
-
-def generate(out: Path, *extra: str) -> Path:
-    subprocess.run(
-        [
-            str(BIN / "sales-warehouse"),
-            "generate",
-            "--scale",
-            SCALE,
-            "--seed",
-            "7",
-            "--out",
-            str(out),
-            *extra,
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return out
-
-
-def dbt(args: list[str], raw: Path, db: Path, work: Path) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "SALES_WAREHOUSE_RAW": str(raw),
-        "SALES_WAREHOUSE_DB": str(db),
-        "DBT_PROFILES_DIR": str(ROOT),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    command = [
-        str(BIN / "dbt"),
-        *args,
-        "--project-dir",
-        str(ROOT),
-        "--target-path",
-        str(work / "target"),
-        "--log-path",
-        str(work / "logs"),
-    ]
-    return subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
-
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    work = tmp_path_factory.mktemp("full")
-    raw = generate(work / "raw")
-    db = work / "warehouse.duckdb"
-    result = dbt(["build"], raw, db, work)
-    assert result.returncode == 0, result.stdout[-6000:]
-    return raw, db
+from dbt_support import ALL_OFF, dbt, generate
 
 
 def query(db: Path, sql: str) -> list[tuple]:
@@ -77,8 +19,8 @@ def query(db: Path, sql: str) -> list[tuple]:
         return con.sql(sql).fetchall()
 
 
-def test_data_quality_counts_equal_planted_defects(built: tuple[Path, Path]) -> None:
-    raw, db = built
+def test_data_quality_counts_equal_planted_defects(built: tuple[Path, Path, Path]) -> None:
+    raw, db, _ = built
     manifest = json.loads((raw / "manifest.json").read_text())
     planted = {
         (table, kind): count for table, kinds in manifest["defects"].items() for kind, count in kinds.items()
@@ -93,8 +35,8 @@ def test_data_quality_counts_equal_planted_defects(built: tuple[Path, Path]) -> 
     assert found == planted
 
 
-def test_every_failure_has_a_severity_and_action(built: tuple[Path, Path]) -> None:
-    _, db = built
+def test_every_failure_has_a_severity_and_action(built: tuple[Path, Path, Path]) -> None:
+    _, db, _ = built
     unclassified = query(
         db,
         "select count(*) from quality.dq_failed_rows "
@@ -103,8 +45,8 @@ def test_every_failure_has_a_severity_and_action(built: tuple[Path, Path]) -> No
     assert unclassified == [(0,)]
 
 
-def test_marts_exclude_flagged_rows(built: tuple[Path, Path]) -> None:
-    _, db = built
+def test_marts_exclude_flagged_rows(built: tuple[Path, Path, Path]) -> None:
+    _, db, _ = built
     assert query(db, "select count(*) from marts.fct_order_lines where quantity <= 0") == [(0,)]
     assert query(db, "select count(*) from marts.fct_orders where placed_at > now()") == [(0,)]
     excluded_orders = query(
