@@ -57,6 +57,8 @@ test: setup lint test-python
 bench: setup
 	$(BIN)/python benchmarks/bench_generator.py
 	$(BIN)/python benchmarks/bench_build.py
+	$(BIN)/python benchmarks/bench_forecast.py
+	$(BIN)/python benchmarks/bench_clustering.py
 
 clean:
 	rm -rf target logs data
