@@ -45,8 +45,8 @@ docs: setup data
 	$(BIN)/dbt docs generate --static
 
 lint: setup
-	$(BIN)/ruff check src tests python_models
-	$(BIN)/ruff format --check src tests python_models
+	$(BIN)/ruff check src tests python_models benchmarks
+	$(BIN)/ruff format --check src tests python_models benchmarks
 	$(BIN)/sqlfluff lint models tests analyses snapshots --processes 2
 
 test-python: setup
