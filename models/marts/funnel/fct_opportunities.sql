@@ -39,9 +39,9 @@ final as (
         opportunities.amount,
         (opportunities.amount * funnel_stages.default_probability)::decimal(18, 2) as weighted_amount,
         opportunities.created_at,
-        cast(opportunities.created_at as date) as created_date,
+        opportunities.created_at::date as created_date,
         opportunities.closed_at,
-        cast(opportunities.closed_at as date) as closed_date,
+        opportunities.closed_at::date as closed_date,
         opportunities.expected_close_date,
         {{ dbt.datediff('opportunities.created_at', 'opportunities.closed_at', 'minute') }} / 1440.0
             as sales_cycle_days
