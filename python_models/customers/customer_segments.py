@@ -1,0 +1,27 @@
+"""Customer segments: KMeans on RFM, behaviour and demographics; logic in sales_warehouse.segmentation.
+
+k, the sample sizes and the seed come from the YAML config (rendered with var('segment_k_min')
+and var('segment_k_max')): dbt reads dbt.config() of a Python model statically, so a var cannot
+be used here.
+"""
+
+from sales_warehouse.segmentation import (
+    SEGMENT_COLUMNS,
+    SegmentationConfig,
+    segment_customers,
+    typed_projection,
+)
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    behaviour = dbt.ref("int_customers_purchase_behaviour_summarised").df()
+    mix = dbt.ref("int_customers_purchase_mix_counted").df()
+
+    config = SegmentationConfig(
+        k_min=int(dbt.config.get("segment_k_min")), k_max=int(dbt.config.get("segment_k_max"))
+    )
+    result = segment_customers(behaviour, mix, config)
+
+    # pandas hands back timestamps and doubles: cast to the documented types.
+    return session.from_df(result.segments).project(typed_projection(SEGMENT_COLUMNS))

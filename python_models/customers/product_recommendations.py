@@ -1,0 +1,25 @@
+"""Next-best products per customer from item-to-item association rules (sales_warehouse.recommendations).
+
+Discontinued products are never recommended. The number per customer comes from the YAML config
+(var('recommendations_per_customer')).
+"""
+
+from sales_warehouse.recommendations import (
+    RECOMMENDATION_COLUMNS,
+    RecommendationConfig,
+    product_recommendations,
+    typed_projection,
+)
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    purchases = dbt.ref("int_customers_products_purchased").df()
+    products = dbt.ref("dim_products").df()
+
+    config = RecommendationConfig(per_customer=int(dbt.config.get("recommendations_per_customer")))
+    discontinued = products.loc[products["lifecycle_status"] == "discontinued", "product_id"].to_numpy()
+    recommendations = product_recommendations(purchases, config, excluded_products=discontinued)
+
+    # pandas hands back doubles: cast to the documented types.
+    return session.from_df(recommendations).project(typed_projection(RECOMMENDATION_COLUMNS))

@@ -1,0 +1,18 @@
+"""Own-price elasticity and promotion lift per product category (sales_warehouse.elasticity)."""
+
+from sales_warehouse.elasticity import (
+    EFFECT_COLUMNS,
+    ElasticityConfig,
+    category_effects,
+    typed_projection,
+)
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    lines = dbt.ref("int_order_lines_effective_priced").df()
+
+    effects = category_effects(lines, ElasticityConfig())
+
+    # pandas hands back doubles: cast to the documented types.
+    return session.from_df(effects).project(typed_projection(EFFECT_COLUMNS))

@@ -1,0 +1,321 @@
+"""Opportunity win probability: logistic regression on stage-visit snapshots.
+
+Training rows are stage visits (see int_opportunity_stage_visits_featurized): an opportunity is
+observed once in every open stage it entered, with the features as they were at that moment, and
+labelled with its final outcome. An open opportunity is scored in the same shape (its current
+stage, observed now), so training and scoring rows come from the same distribution; training on
+one row per closed deal with its last stage would instead leak the outcome (lost deals stop in
+early stages, won deals always pass negotiation).
+
+Evaluation is time-based: the model is trained on deals closed before a cutoff (the
+(1 - test_share) quantile of close times) and evaluated on the deals closed after it. Deals
+created within `censor_days` before the cutoff are left out of training: of those, only the
+quick closers (mostly early losses) are closed by then, which would bias the labels downwards.
+The scoring model is refitted the same way on every deal closed by the as-of time.
+
+Features (all known at the observation time): stage (one-hot), log amount, days in the stage,
+activity counts, the rep's smoothed win rate on deals closed before the opportunity was created,
+rep tenure and level, lead source and region. Drivers are reported as permutation importance
+(drop in held-out AUC when a feature is shuffled) and standardized coefficients.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.inspection import permutation_importance
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import brier_score_loss, roc_auc_score
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+MODEL_NAME = "opportunity_win_logistic"
+CATEGORICAL_FEATURES: tuple[str, ...] = ("stage_name", "lead_source", "region_code", "rep_level")
+NUMERIC_FEATURES: tuple[str, ...] = (
+    "log_amount",
+    "days_in_stage",
+    "activity_count",
+    "stage_activity_count",
+    "rep_win_rate",
+    "rep_tenure_years",
+)
+
+SCORE_COLUMNS: dict[str, str] = {
+    "opportunity_id": "bigint",
+    "sales_rep_id": "bigint",
+    "stage_name": "varchar",
+    "stage_order": "integer",
+    "amount": "decimal(18,2)",
+    "win_probability": "double",
+    "expected_amount": "decimal(18,2)",
+    "rep_win_rate": "double",
+    "days_in_stage": "double",
+    "activity_count": "integer",
+    "scored_at": "timestamp",
+    "model_name": "varchar",
+}
+METRIC_COLUMNS: dict[str, str] = {
+    "model_name": "varchar",
+    "metric_name": "varchar",
+    "metric_value": "double",
+    "detail": "varchar",
+}
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    test_share: float = 0.25
+    censor_days: float = 90.0
+    rep_prior_weight: float = 20.0
+    regularization: float = 1.0
+    calibration_bins: int = 10
+    permutation_repeats: int = 5
+    random_state: int = 42
+
+    def __post_init__(self) -> None:
+        if not 0 < self.test_share < 1:
+            raise ValueError(f"test_share must be in (0, 1), got {self.test_share}")
+        if self.censor_days < 0 or self.rep_prior_weight < 0:
+            raise ValueError("censor_days and rep_prior_weight must be >= 0")
+
+
+def smoothed_rate(successes: pd.Series, trials: pd.Series, prior: pd.Series, weight: float) -> pd.Series:
+    """(successes + weight * prior) / (trials + weight): a rate shrunk towards the prior."""
+    return (successes + weight * prior) / (trials + weight)
+
+
+def add_model_features(visits: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
+    """Derived features: log amount and the rep's win rate shrunk to the company's rate.
+
+    Both rates count only deals closed before the opportunity was created. The company rate has
+    a weak prior (1 win in 5) for the very first deals.
+    """
+    frame = visits.copy()
+    frame["log_amount"] = np.log1p(frame["amount"].astype(float).clip(lower=0))
+    company = (frame["company_prior_won_count"] + 1.0) / (frame["company_prior_closed_count"] + 5.0)
+    frame["rep_win_rate"] = smoothed_rate(
+        frame["rep_prior_won_count"].astype(float),
+        frame["rep_prior_closed_count"].astype(float),
+        company,
+        config.rep_prior_weight,
+    )
+    for column in NUMERIC_FEATURES:
+        frame[column] = frame[column].astype(float)
+    for column in CATEGORICAL_FEATURES:
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame
+
+
+def available_features(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Feature columns with at least one value (rep tenure/level are null without HR data)."""
+    numeric = [column for column in NUMERIC_FEATURES if frame[column].notna().any()]
+    categorical = [column for column in CATEGORICAL_FEATURES if frame[column].notna().any()]
+    return numeric, categorical
+
+
+def build_model(numeric: list[str], categorical: list[str], config: ScoringConfig) -> Pipeline:
+    preprocess = ColumnTransformer(
+        [
+            ("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
+            (
+                "categorical",
+                make_pipeline(
+                    SimpleImputer(strategy="constant", fill_value="unknown"),
+                    OneHotEncoder(handle_unknown="ignore"),
+                ),
+                categorical,
+            ),
+        ]
+    )
+    return Pipeline(
+        [
+            ("preprocess", preprocess),
+            ("model", LogisticRegression(C=config.regularization, max_iter=2000)),
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class TimeSplit:
+    cutoff: pd.Timestamp
+    train: pd.DataFrame
+    test: pd.DataFrame
+
+
+def training_rows(closed: pd.DataFrame, until: pd.Timestamp, config: ScoringConfig) -> pd.DataFrame:
+    """Visits of deals closed before `until`, created at least censor_days before it."""
+    created_by = until - pd.Timedelta(days=config.censor_days)
+    keep = (closed["opportunity_closed_at"] < until) & (closed["opportunity_created_at"] < created_by)
+    return closed.loc[keep]
+
+
+def time_split(visits: pd.DataFrame, config: ScoringConfig) -> TimeSplit:
+    closed = visits.loc[visits["is_closed"].astype(bool)]
+    close_times = closed.drop_duplicates("opportunity_id")["opportunity_closed_at"]
+    cutoff = pd.Timestamp(close_times.quantile(1 - config.test_share))
+    test = closed.loc[closed["opportunity_closed_at"] >= cutoff]
+    return TimeSplit(cutoff, training_rows(closed, cutoff, config), test)
+
+
+def calibration_table(labels: np.ndarray, predicted: np.ndarray, bins: int) -> pd.DataFrame:
+    """Mean predicted vs observed win rate per quantile bin of the prediction (deciles by default)."""
+    order = np.argsort(predicted, kind="stable")
+    groups = np.empty(len(predicted), dtype=int)
+    groups[order] = np.arange(len(predicted)) * bins // max(len(predicted), 1)
+    table = pd.DataFrame({"bin": groups + 1, "predicted": predicted, "observed": labels.astype(float)})
+    return table.groupby("bin").agg(
+        predicted=("predicted", "mean"), observed=("observed", "mean"), rows=("observed", "size")
+    )
+
+
+def driver_importance(
+    model: Pipeline, test: pd.DataFrame, features: list[str], config: ScoringConfig
+) -> pd.Series:
+    """Mean drop in held-out AUC when each feature is shuffled, highest first."""
+    result = permutation_importance(
+        model,
+        test[features],
+        test["is_won"].astype(int),
+        scoring="roc_auc",
+        n_repeats=config.permutation_repeats,
+        random_state=config.random_state,
+    )
+    return pd.Series(result.importances_mean, index=features).sort_values(ascending=False, kind="stable")
+
+
+def standardized_coefficients(model: Pipeline) -> pd.Series:
+    """Logistic coefficients per standardized numeric feature / one-hot level, largest |value| first."""
+    names = model.named_steps["preprocess"].get_feature_names_out()
+    coefficients = pd.Series(model.named_steps["model"].coef_[0], index=names)
+    return coefficients.reindex(coefficients.abs().sort_values(ascending=False, kind="stable").index)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    cutoff: pd.Timestamp
+    auc: float
+    brier: float
+    stage_only_auc: float
+    train_rows: int
+    test_rows: int
+    test_opportunities: int
+    calibration: pd.DataFrame
+    importance: pd.Series
+    coefficients: pd.Series
+
+
+def evaluate(visits: pd.DataFrame, config: ScoringConfig) -> Evaluation:
+    """Train before the cutoff, score the visits of deals closed after it."""
+    frame = add_model_features(visits, config)
+    split = time_split(frame, config)
+    numeric, categorical = available_features(split.train)
+    model = build_model(numeric, categorical, config).fit(
+        split.train[numeric + categorical], split.train["is_won"].astype(int)
+    )
+    labels = split.test["is_won"].astype(int).to_numpy()
+    predicted = model.predict_proba(split.test[numeric + categorical])[:, 1]
+    both_classes = len(np.unique(labels)) == 2  # AUC is undefined on a one-class test period
+    return Evaluation(
+        cutoff=split.cutoff,
+        auc=float(roc_auc_score(labels, predicted)) if both_classes else float("nan"),
+        brier=float(brier_score_loss(labels, predicted)),
+        stage_only_auc=(
+            float(roc_auc_score(labels, split.test["stage_order"].astype(float)))
+            if both_classes
+            else float("nan")
+        ),
+        train_rows=len(split.train),
+        test_rows=len(split.test),
+        test_opportunities=int(split.test["opportunity_id"].nunique()),
+        calibration=calibration_table(labels, predicted, config.calibration_bins),
+        importance=(
+            driver_importance(model, split.test, numeric + categorical, config)
+            if both_classes
+            else pd.Series(dtype=float)
+        ),
+        coefficients=standardized_coefficients(model),
+    )
+
+
+def score_open(visits: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
+    """Win probability of every open opportunity at its current stage (model refitted on all closed)."""
+    frame = add_model_features(visits, config)
+    closed = frame.loc[frame["is_closed"].astype(bool)]
+    scored_at = pd.Timestamp(frame["observed_at"].max())
+    train = training_rows(closed, scored_at, config)
+    numeric, categorical = available_features(train)
+    model = build_model(numeric, categorical, config).fit(
+        train[numeric + categorical], train["is_won"].astype(int)
+    )
+    current = frame.loc[frame["is_current_stage"].astype(bool) & ~frame["is_closed"].astype(bool)]
+    current = current.sort_values("opportunity_id", kind="stable")
+    probability = model.predict_proba(current[numeric + categorical])[:, 1] if len(current) else np.array([])
+    amount = current["amount"].astype(float).to_numpy()
+    return pd.DataFrame(
+        {
+            "opportunity_id": current["opportunity_id"].to_numpy(),
+            "sales_rep_id": current["sales_rep_id"].to_numpy(),
+            "stage_name": current["stage_name"].to_numpy(),
+            "stage_order": current["stage_order"].to_numpy(),
+            "amount": amount,
+            "win_probability": probability,
+            "expected_amount": np.round(amount * probability, 2),
+            "rep_win_rate": current["rep_win_rate"].to_numpy(),
+            "days_in_stage": current["days_in_stage"].to_numpy(),
+            "activity_count": current["activity_count"].to_numpy(),
+            "scored_at": current["observed_at"].to_numpy(),
+            "model_name": MODEL_NAME,
+        }
+    )
+
+
+def metrics_frame(evaluation: Evaluation, model_name: str = MODEL_NAME) -> pd.DataFrame:
+    """Long format: one row per (model, metric) with a value and a human-readable detail."""
+    split = (
+        f"trained on {evaluation.train_rows} stage visits of deals closed before "
+        f"{evaluation.cutoff:%Y-%m-%d %H:%M}; tested on {evaluation.test_rows} visits of "
+        f"{evaluation.test_opportunities} deals closed after"
+    )
+    rows: list[tuple[str, float, str]] = [
+        ("auc", evaluation.auc, f"ROC AUC on the held-out period; {split}"),
+        ("brier_score", evaluation.brier, "Mean squared error of the probability on the held-out period"),
+        (
+            "auc_stage_only_baseline",
+            evaluation.stage_only_auc,
+            "ROC AUC of the stage order alone on the same rows (what the model adds to it)",
+        ),
+        ("train_rows", float(evaluation.train_rows), split),
+        ("test_rows", float(evaluation.test_rows), split),
+    ]
+    for bin_number, row in evaluation.calibration.iterrows():
+        detail = f"prediction decile {bin_number} ({int(row['rows'])} rows)"
+        rows.append((f"calibration_bin_{bin_number:02d}_predicted", float(row["predicted"]), detail))
+        rows.append((f"calibration_bin_{bin_number:02d}_observed", float(row["observed"]), detail))
+    for rank, (feature, value) in enumerate(evaluation.importance.items(), start=1):
+        detail = f"rank {rank}: mean drop in held-out AUC when {feature} is shuffled"
+        rows.append((f"driver_importance__{feature}", float(value), detail))
+    for feature, value in evaluation.coefficients.items():
+        rows.append(
+            (
+                f"coefficient__{feature}",
+                float(value),
+                "logistic coefficient (log-odds) per standard deviation / for the one-hot level",
+            )
+        )
+    return pd.DataFrame(
+        {
+            "model_name": model_name,
+            "metric_name": [name for name, _, _ in rows],
+            "metric_value": [value for _, value, _ in rows],
+            "detail": [detail for _, _, detail in rows],
+        }
+    )
+
+
+def typed_projection(columns: dict[str, str]) -> str:
+    """SQL projection casting each output column to its documented type (pandas loses types)."""
+    return ", ".join(f'cast("{name}" as {data_type}) as "{name}"' for name, data_type in columns.items())

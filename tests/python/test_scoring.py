@@ -1,0 +1,234 @@
+"""Opportunity win model: pure helpers, no-leakage split, held-out quality on generated data.
+
+Quality bar: AUC >= 0.75 on the held-out period. In the generator, whether a deal is won depends
+only on its rep's skill and the stages still ahead (each passed with probability p ** (1 / skill));
+lead source changes how many leads become opportunities, not whether an opportunity is won.
+Scored at every stage visit, even an oracle that knows every rep's true skill reaches only an AUC
+of ~0.69 on the held-out visits, so 0.75 is out of reach for any model. The tests check the model
+against that ceiling (within 0.03 of the oracle) and pin the 0.75 bar as a strict xfail.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from sklearn.metrics import roc_auc_score
+
+from sales_warehouse.scoring import (
+    METRIC_COLUMNS,
+    SCORE_COLUMNS,
+    ScoringConfig,
+    add_model_features,
+    calibration_table,
+    evaluate,
+    metrics_frame,
+    score_open,
+    smoothed_rate,
+    time_split,
+    training_rows,
+)
+
+MODELS_YAML = Path(__file__).parents[2] / "python_models" / "funnel" / "_funnel__python_models.yml"
+STAGES = ("prospecting", "qualification", "needs_analysis", "proposal", "negotiation")
+
+
+def raw_stage_visits(raw: Path) -> pd.DataFrame:
+    """int_opportunity_stage_visits_featurized computed straight from the raw files (same rules:
+    past visits observed at the middle of the stay, current ones at the latest CRM event; rep
+    track record from deals closed before the opportunity was created)."""
+    stage_orders = ", ".join(f"('{name}', {order})" for order, name in enumerate(STAGES, start=1))
+    return duckdb.sql(
+        f"""
+        with opportunities as (
+            select * from read_parquet('{raw}/opportunities.parquet')
+            qualify row_number() over (partition by opportunity_id order by updated_at desc) = 1
+        ),
+        history as (select * from read_parquet('{raw}/opportunity_stage_history.parquet')),
+        stages as (select * from (values {stage_orders}) as stage_list (stage, stage_order)),
+        as_of as (
+            select greatest((select max(entered_at) from history), (select max(updated_at) from opportunities))
+                as as_of_at
+        ),
+        ordered as (
+            select history.*, stages.stage_order,
+                lead(entered_at) over (partition by opportunity_id order by entered_at) as exited_at
+            from history left join stages using (stage)
+        ),
+        visits as (
+            select ordered.*,
+                case when exited_at is null then as_of.as_of_at
+                     else entered_at + (exited_at - entered_at) / 2 end as observed_at
+            from ordered cross join as_of
+            where stage_order is not null
+        ),
+        events as (
+            select sales_rep_id, closed_at as event_at, 1 as event_order, null::bigint as opportunity_id,
+                1 as closed_count, (stage = 'closed_won')::int as won_count
+            from opportunities where closed_at is not null
+            union all
+            select sales_rep_id, created_at, 0, opportunity_id, 0, 0 from opportunities
+        ),
+        track as (
+            select opportunity_id,
+                sum(closed_count) over (partition by sales_rep_id order by event_at, event_order
+                    rows between unbounded preceding and current row) as rep_prior_closed_count,
+                sum(won_count) over (partition by sales_rep_id order by event_at, event_order
+                    rows between unbounded preceding and current row) as rep_prior_won_count,
+                sum(closed_count) over (order by event_at, event_order
+                    rows between unbounded preceding and current row) as company_prior_closed_count,
+                sum(won_count) over (order by event_at, event_order
+                    rows between unbounded preceding and current row) as company_prior_won_count
+            from events
+        ),
+        activity_counts as (
+            select visits.opportunity_id, visits.stage,
+                count(activities.activity_id) as activity_count,
+                count(case when activities.activity_at >= visits.entered_at then 1 end) as stage_activity_count
+            from visits
+            left join read_parquet('{raw}/activities.parquet') as activities
+                on visits.opportunity_id = activities.opportunity_id and activities.activity_at < visits.observed_at
+            group by all
+        )
+        select
+            visits.opportunity_id, opportunities.sales_rep_id, visits.stage as stage_name, visits.stage_order,
+            leads.lead_source, leads.region_code, reps.level as rep_level, visits.amount,
+            date_diff('second', visits.entered_at, visits.observed_at) / 86400.0 as days_in_stage,
+            activity_counts.activity_count, activity_counts.stage_activity_count,
+            track.rep_prior_closed_count, track.rep_prior_won_count,
+            track.company_prior_closed_count, track.company_prior_won_count,
+            date_diff('day', reps.hired_on, visits.observed_at) / 365.25 as rep_tenure_years,
+            visits.exited_at is null as is_current_stage,
+            opportunities.closed_at is not null as is_closed,
+            opportunities.stage = 'closed_won' as is_won,
+            opportunities.created_at as opportunity_created_at,
+            opportunities.closed_at as opportunity_closed_at,
+            visits.observed_at
+        from visits
+        inner join opportunities using (opportunity_id)
+        inner join read_parquet('{raw}/leads.parquet') as leads using (lead_id)
+        inner join read_parquet('{raw}/sales_reps.parquet') as reps on opportunities.sales_rep_id = reps.sales_rep_id
+        inner join track using (opportunity_id)
+        inner join activity_counts on visits.opportunity_id = activity_counts.opportunity_id
+            and visits.stage = activity_counts.stage
+        order by visits.opportunity_id, visits.stage_order
+        """
+    ).df()
+
+
+@pytest.fixture(scope="module")
+def demo_visits(demo_raw: Path) -> pd.DataFrame:
+    return raw_stage_visits(demo_raw)
+
+
+@pytest.fixture(scope="module")
+def demo_evaluation(demo_visits: pd.DataFrame):
+    return evaluate(demo_visits, ScoringConfig())
+
+
+def oracle_auc(visits: pd.DataFrame, raw: Path, manifest: dict, config: ScoringConfig) -> float:
+    """AUC on the held-out visits of the true win probability (true skill, stages still ahead)."""
+    skill = pd.read_parquet(raw / "truth" / "rep_skill.parquet").set_index("sales_rep_id")["skill"]
+    passes = manifest["patterns"]["funnel"]["pass_probability"]
+    test = time_split(add_model_features(visits, config), config).test
+    rep_skill = skill.reindex(test["sales_rep_id"]).to_numpy()
+    probability = np.ones(len(test))
+    for order, stage in enumerate(STAGES, start=1):
+        ahead = test["stage_order"].to_numpy() <= order
+        probability *= np.where(ahead, passes[stage] ** (1 / rep_skill), 1.0)
+    return float(roc_auc_score(test["is_won"].astype(int), probability))
+
+
+def test_smoothed_rate_by_hand() -> None:
+    rate = smoothed_rate(pd.Series([3.0, 0.0]), pd.Series([10.0, 0.0]), pd.Series([0.2, 0.2]), 20.0)
+    assert rate.tolist() == pytest.approx([(3 + 4) / 30, 0.2])
+
+
+def test_calibration_table_deciles() -> None:
+    predicted = np.arange(20) / 20
+    labels = (np.arange(20) >= 10).astype(int)
+    table = calibration_table(labels, predicted, bins=4)
+    assert table["rows"].tolist() == [5, 5, 5, 5]
+    assert table["observed"].tolist() == [0.0, 0.0, 1.0, 1.0]
+    assert table["predicted"].iloc[0] == pytest.approx(np.mean(predicted[:5]))
+
+
+def test_training_rows_leave_out_censored_deals() -> None:
+    closed = pd.DataFrame(
+        {
+            "opportunity_created_at": pd.to_datetime(["2025-01-01", "2025-05-20", "2025-01-01"]),
+            "opportunity_closed_at": pd.to_datetime(["2025-03-01", "2025-05-25", "2025-07-01"]),
+        }
+    )
+    kept = training_rows(closed, pd.Timestamp("2025-06-01"), ScoringConfig(censor_days=90))
+    assert kept.index.tolist() == [0]  # row 1: created within 90 days of the cutoff; row 2: closed after
+
+
+def test_split_is_by_time_without_overlap(demo_visits: pd.DataFrame) -> None:
+    config = ScoringConfig()
+    split = time_split(add_model_features(demo_visits, config), config)
+    assert (
+        split.train["opportunity_closed_at"].max() < split.cutoff <= split.test["opportunity_closed_at"].min()
+    )
+    assert not set(split.train["opportunity_id"]) & set(split.test["opportunity_id"])
+    assert split.train["is_closed"].all() and split.test["is_closed"].all()
+
+
+def test_rep_track_record_uses_only_earlier_closes(demo_visits: pd.DataFrame) -> None:
+    first = demo_visits.sort_values("opportunity_created_at").drop_duplicates("sales_rep_id")
+    # A rep's first opportunity can have no closed deal before it.
+    assert (first["rep_prior_closed_count"] == 0).all()
+    assert (demo_visits["rep_prior_won_count"] <= demo_visits["rep_prior_closed_count"]).all()
+
+
+def test_held_out_auc_reaches_the_oracle_ceiling(
+    demo_visits, demo_evaluation, demo_raw, demo_manifest
+) -> None:
+    ceiling = oracle_auc(demo_visits, demo_raw, demo_manifest, ScoringConfig())
+    assert demo_evaluation.auc >= ceiling - 0.03, (demo_evaluation.auc, ceiling)
+    assert demo_evaluation.auc >= 0.65
+    assert demo_evaluation.auc > demo_evaluation.stage_only_auc
+    assert demo_evaluation.brier < 0.2
+    # Calibrated: predicted and observed win rates agree per decile.
+    calibration = demo_evaluation.calibration
+    assert (calibration["predicted"] - calibration["observed"]).abs().max() < 0.08
+    assert demo_evaluation.importance.index[0] == "stage_name"
+
+
+@pytest.mark.xfail(
+    strict=True, reason="an oracle knowing every rep's skill reaches AUC ~0.69; see the docstring"
+)
+def test_held_out_auc_meets_the_075_bar(demo_evaluation) -> None:
+    assert demo_evaluation.auc >= 0.75
+
+
+def test_open_opportunities_are_scored_once(demo_visits: pd.DataFrame) -> None:
+    scores = score_open(demo_visits, ScoringConfig())
+    open_ids = demo_visits.loc[~demo_visits["is_closed"], "opportunity_id"].unique()
+    assert sorted(scores["opportunity_id"]) == sorted(open_ids)
+    assert scores["win_probability"].between(0, 1).all()
+    assert list(scores.columns) == list(SCORE_COLUMNS)
+    by_stage = scores.groupby("stage_order")["win_probability"].mean()
+    assert by_stage.is_monotonic_increasing  # later stages are closer to a win
+
+
+def test_metrics_frame_long_format(demo_evaluation) -> None:
+    metrics = metrics_frame(demo_evaluation)
+    assert list(metrics.columns) == list(METRIC_COLUMNS)
+    assert not metrics["metric_name"].duplicated().any()
+    names = set(metrics["metric_name"])
+    assert {"auc", "brier_score", "calibration_bin_01_predicted", "calibration_bin_10_observed"} <= names
+    assert any(name.startswith("driver_importance__") for name in names)
+    assert json.dumps(metrics["metric_value"].tolist())  # plain floats
+
+
+def test_yaml_documents_the_cast_types() -> None:
+    models = {item["name"]: item for item in yaml.safe_load(MODELS_YAML.read_text())["models"]}
+    for name, columns in (("opportunity_scores", SCORE_COLUMNS), ("model_metrics", METRIC_COLUMNS)):
+        documented = {column["name"]: column["data_type"] for column in models[name]["columns"]}
+        assert documented == columns

