@@ -94,21 +94,21 @@ GROUP_LINES = np.array([3.0, 1.6, 2.3, 3.5])  # mean lines per order
 GROUP_EXTRA_UNITS = np.array([0.6, 0.3, 0.5, 6.0])  # mean extra units per line at list price
 GROUP_PROMO_AFFINITY = np.array([0.2, 0.9, 0.35, 0.1])
 GROUP_CHURN_YEARS = np.array([8.0, 1.2, 3.0, 6.0])
-GROUP_AGE = np.array([42.0, 26.0, 35.0, 45.0])
+GROUP_AGE = np.array([46.0, 26.0, 33.0, 45.0])
 GROUP_FEMALE = np.array([0.5, 0.65, 0.5, 0.4])
 GROUP_CATEGORY_PREFERENCE = np.array(
     [
-        [3.0, 2.0, 1.0, 1.0, 1.0, 0.5, 1.0],
+        [4.0, 1.0, 1.0, 1.0, 0.5, 0.5, 1.0],
         [0.4, 1.0, 3.0, 3.0, 1.0, 0.2, 1.0],
-        [1.5, 2.0, 1.5, 1.5, 1.5, 0.5, 1.0],
+        [0.8, 3.0, 1.0, 1.0, 2.5, 0.5, 1.0],
         [2.0, 0.5, 0.2, 0.2, 0.5, 5.0, 1.0],
     ]
 )
 GROUP_CHANNEL = np.array(
     [  # web, app, store, phone
-        [0.30, 0.50, 0.15, 0.05],
+        [0.25, 0.65, 0.08, 0.02],
         [0.30, 0.60, 0.08, 0.02],
-        [0.35, 0.35, 0.25, 0.05],
+        [0.25, 0.15, 0.55, 0.05],
         [0.45, 0.05, 0.10, 0.40],
     ]
 )
@@ -192,6 +192,10 @@ LEAD_SOURCES: tuple[str, ...] = ("website", "social", "referral", "event", "cold
 LEAD_SOURCE_SHARE = np.array([0.30, 0.20, 0.12, 0.15, 0.15, 0.08])
 LEAD_SOURCE_CONVERSION = np.array([0.30, 0.20, 0.60, 0.38, 0.13, 0.50])
 NEVER_CONTACTED_RATE = 0.08
+# Once a lead is an opportunity, warm sources still win more often (pass p ** (1 / strength)),
+# and big deals less often: strength = skill x source factor x (amount / 60k) ** elasticity.
+LEAD_SOURCE_WIN_FACTOR = np.array([0.85, 0.7, 1.8, 1.0, 0.5, 1.4])
+DEAL_SIZE_WIN_ELASTICITY = -0.5
 
 # Service: SLA for first response per priority; slow responses lower repurchase.
 PRIORITIES: tuple[str, ...] = ("low", "normal", "high", "urgent")
@@ -1030,7 +1034,12 @@ def generate_pipeline_chunk(
     opp_ids = np.arange(offsets["opportunities"] + 1, offsets["opportunities"] + n_opps + 1, dtype=np.int64)
     opp_skill = skill[opp_lead]
     n_stages = len(FUNNEL_STAGES)
-    passes = rng.random((n_opps, n_stages)) < STAGE_PASS[None, :] ** (1.0 / opp_skill[:, None])
+    amount0 = np.round(rng.lognormal(np.log(60_000), 0.7, n_opps), -2)
+    # Winning gets easier with skill and warm sources, harder for big deals.
+    win_strength = (
+        opp_skill * LEAD_SOURCE_WIN_FACTOR[source[opp_lead]] * (amount0 / 60_000) ** DEAL_SIZE_WIN_ELASTICITY
+    )
+    passes = rng.random((n_opps, n_stages)) < STAGE_PASS[None, :] ** (1.0 / win_strength[:, None])
     dwell_days = rng.lognormal(
         np.log(STAGE_MEDIAN_DAYS[None, :] / opp_skill[:, None]), 0.5, (n_opps, n_stages)
     )
@@ -1049,7 +1058,6 @@ def generate_pipeline_chunk(
     last_open_stage = np.where(
         closed, np.minimum(first_fail, n_stages - 1), np.minimum(reached_open, first_fail)
     )
-    amount0 = np.round(rng.lognormal(np.log(60_000), 0.7, n_opps), -2)
     amount1 = np.round(amount0 * rng.uniform(0.85, 1.1, n_opps), -2)
     final_stage = np.where(
         closed,
@@ -1249,7 +1257,8 @@ def manifest_patterns(world: World) -> dict[str, object]:
         "reps": {
             "strong_rep_ids": strong.tolist(),
             "weak_rep_ids": weak.tolist(),
-            "effects": "order rate x skill**1.5; stage pass p**(1/skill); stage dwell / skill",
+            "effects": "order rate x skill**1.5; stage pass p**(1/strength) with strength = skill x "
+            "lead-source win factor x (amount/60000)**deal_size_win_elasticity; stage dwell / skill",
         },
         "funnel": {
             "stages": list(FUNNEL_STAGES),
@@ -1260,6 +1269,8 @@ def manifest_patterns(world: World) -> dict[str, object]:
         "lead_sources": {
             "conversion": dict(zip(LEAD_SOURCES, LEAD_SOURCE_CONVERSION.tolist(), strict=True)),
             "never_contacted_rate": NEVER_CONTACTED_RATE,
+            "win_factor": dict(zip(LEAD_SOURCES, LEAD_SOURCE_WIN_FACTOR.tolist(), strict=True)),
+            "deal_size_win_elasticity": DEAL_SIZE_WIN_ELASTICITY,
         },
         "customer_groups": {
             "names": list(GROUPS),

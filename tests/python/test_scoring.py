@@ -1,11 +1,9 @@
 """Opportunity win model: pure helpers, no-leakage split, held-out quality on generated data.
 
-Quality bar: AUC >= 0.75 on the held-out period. In the generator, whether a deal is won depends
-only on its rep's skill and the stages still ahead (each passed with probability p ** (1 / skill));
-lead source changes how many leads become opportunities, not whether an opportunity is won.
-Scored at every stage visit, even an oracle that knows every rep's true skill reaches only an AUC
-of ~0.69 on the held-out visits, so 0.75 is out of reach for any model. The tests check the model
-against that ceiling (within 0.03 of the oracle) and pin the 0.75 bar as a strict xfail.
+Quality bar: AUC >= 0.75 on the held-out period. In the generator a deal passes each stage still
+ahead with probability p ** (1 / strength), strength = rep skill x lead-source win factor x
+(amount / 60k) ** deal-size elasticity (manifest patterns). An oracle that knows that truth sets
+the ceiling; the model must reach the bar and come close to the ceiling.
 """
 
 from __future__ import annotations
@@ -132,15 +130,24 @@ def demo_evaluation(demo_visits: pd.DataFrame):
 
 
 def oracle_auc(visits: pd.DataFrame, raw: Path, manifest: dict, config: ScoringConfig) -> float:
-    """AUC on the held-out visits of the true win probability (true skill, stages still ahead)."""
+    """AUC on the held-out visits of the true win probability (true strength, stages still ahead)."""
     skill = pd.read_parquet(raw / "truth" / "rep_skill.parquet").set_index("sales_rep_id")["skill"]
     passes = manifest["patterns"]["funnel"]["pass_probability"]
+    sources = manifest["patterns"]["lead_sources"]
+    first_amount = duckdb.sql(
+        f"select opportunity_id, arg_min(amount, entered_at) as amount "
+        f"from read_parquet('{raw}/opportunity_stage_history.parquet') group by 1"
+    ).df().set_index("opportunity_id")["amount"]
     test = time_split(add_model_features(visits, config), config).test
-    rep_skill = skill.reindex(test["sales_rep_id"]).to_numpy()
+    strength = (
+        skill.reindex(test["sales_rep_id"]).to_numpy()
+        * test["lead_source"].map(sources["win_factor"]).to_numpy()
+        * (first_amount.reindex(test["opportunity_id"]).to_numpy() / 60_000) ** sources["deal_size_win_elasticity"]
+    )
     probability = np.ones(len(test))
     for order, stage in enumerate(STAGES, start=1):
         ahead = test["stage_order"].to_numpy() <= order
-        probability *= np.where(ahead, passes[stage] ** (1 / rep_skill), 1.0)
+        probability *= np.where(ahead, passes[stage] ** (1 / strength), 1.0)
     return float(roc_auc_score(test["is_won"].astype(int), probability))
 
 
@@ -197,12 +204,9 @@ def test_held_out_auc_reaches_the_oracle_ceiling(
     # Calibrated: predicted and observed win rates agree per decile.
     calibration = demo_evaluation.calibration
     assert (calibration["predicted"] - calibration["observed"]).abs().max() < 0.08
-    assert demo_evaluation.importance.index[0] == "stage_name"
+    assert "stage_name" in demo_evaluation.importance.index[:3]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="an oracle knowing every rep's skill reaches AUC ~0.69; see the docstring"
-)
 def test_held_out_auc_meets_the_075_bar(demo_evaluation) -> None:
     assert demo_evaluation.auc >= 0.75
 
@@ -214,7 +218,9 @@ def test_open_opportunities_are_scored_once(demo_visits: pd.DataFrame) -> None:
     assert scores["win_probability"].between(0, 1).all()
     assert list(scores.columns) == list(SCORE_COLUMNS)
     by_stage = scores.groupby("stage_order")["win_probability"].mean()
-    assert by_stage.is_monotonic_increasing  # later stages are closer to a win
+    # Later stages are closer to a win (averages over different deals: allow small dips).
+    assert by_stage.iloc[-1] > by_stage.iloc[0] + 0.2
+    assert by_stage.diff().dropna().min() > -0.02
 
 
 def test_metrics_frame_long_format(demo_evaluation) -> None:

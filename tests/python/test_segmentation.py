@@ -1,10 +1,7 @@
 """Customer segmentation: pure functions on hand-made data, recovery of the planted groups.
 
 The quality bar is an adjusted Rand index >= 0.7 between the segments and the generator's latent
-customer groups (truth/customer_groups.parquet). The features reach it when k = 4 (ARI ~0.8 on
-seeds 42, 7 and 3); the silhouette over k = 3..8 prefers k = 3 on these data (the business
-buyers are far from everyone, the three consumer groups lie on a continuum), which merges the
-mainstream and high-value groups (ARI ~0.6). That gap is pinned by a strict xfail below.
+customer groups (truth/customer_groups.parquet), with k chosen by the silhouette over k = 3..8.
 """
 
 from __future__ import annotations
@@ -245,10 +242,6 @@ def test_segments_recover_planted_groups_at_k4(demo_inputs) -> None:
     assert majority.to_dict() == {name: name.replace("-", "_").replace(" ", "_") for name in names}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="silhouette over k=3..8 picks k=3 on these data (ARI ~0.6); see the module docstring",
-)
 def test_default_silhouette_choice_meets_ari_bar(demo_inputs) -> None:
     behaviour, mix, truth = demo_inputs
     result = segment_customers(behaviour, mix, SegmentationConfig())
