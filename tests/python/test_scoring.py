@@ -134,15 +134,20 @@ def oracle_auc(visits: pd.DataFrame, raw: Path, manifest: dict, config: ScoringC
     skill = pd.read_parquet(raw / "truth" / "rep_skill.parquet").set_index("sales_rep_id")["skill"]
     passes = manifest["patterns"]["funnel"]["pass_probability"]
     sources = manifest["patterns"]["lead_sources"]
-    first_amount = duckdb.sql(
-        f"select opportunity_id, arg_min(amount, entered_at) as amount "
-        f"from read_parquet('{raw}/opportunity_stage_history.parquet') group by 1"
-    ).df().set_index("opportunity_id")["amount"]
+    first_amount = (
+        duckdb.sql(
+            f"select opportunity_id, arg_min(amount, entered_at) as amount "
+            f"from read_parquet('{raw}/opportunity_stage_history.parquet') group by 1"
+        )
+        .df()
+        .set_index("opportunity_id")["amount"]
+    )
     test = time_split(add_model_features(visits, config), config).test
     strength = (
         skill.reindex(test["sales_rep_id"]).to_numpy()
         * test["lead_source"].map(sources["win_factor"]).to_numpy()
-        * (first_amount.reindex(test["opportunity_id"]).to_numpy() / 60_000) ** sources["deal_size_win_elasticity"]
+        * (first_amount.reindex(test["opportunity_id"]).to_numpy() / 60_000)
+        ** sources["deal_size_win_elasticity"]
     )
     probability = np.ones(len(test))
     for order, stage in enumerate(STAGES, start=1):
