@@ -154,3 +154,79 @@ def test_incremental_in_two_halves_equals_full_refresh(tmp_path: Path) -> None:
         total = con.sql("select count(*) from full_refresh.marts.fct_order_lines").fetchone()[0]
     assert total > 0
     assert only_incremental == [] and only_full == []
+
+
+def test_planted_strong_reps_rank_at_the_top(built: tuple[Path, Path, Path]) -> None:
+    raw, db, _ = built
+    strong = set(json.loads((raw / "manifest.json").read_text())["patterns"]["reps"]["strong_rep_ids"])
+    ranked = query(
+        db,
+        "select sales_rep_id from marts.rep_performance_monthly group by 1 order by avg(rank_overall), 1",
+    )
+    top = {rep for (rep,) in ranked[: len(strong)]}
+    assert top == strong, (ranked[:6], strong)
+
+
+def test_planted_bottleneck_stage_is_flagged(built: tuple[Path, Path, Path]) -> None:
+    raw, db, _ = built
+    bottleneck = json.loads((raw / "manifest.json").read_text())["patterns"]["funnel"]["bottleneck_stage"]
+    flagged = dict(
+        query(
+            db,
+            "select stage_name, avg(case when is_bottleneck then 1.0 else 0 end) "
+            "from marts.funnel_stage_durations group by 1",
+        )
+    )
+    assert max(flagged, key=flagged.get) == bottleneck
+    assert flagged[bottleneck] >= 0.5
+
+
+def test_planted_declining_category_is_flagged(built: tuple[Path, Path, Path]) -> None:
+    raw, db, _ = built
+    declining = json.loads((raw / "manifest.json").read_text())["patterns"]["declining_category"]["category"]
+    flagged = dict(
+        query(
+            db,
+            """
+            select category, count(*) filter (where is_declining)
+            from marts.product_performance_monthly
+            where month_start_date > (select max(month_start_date) from marts.product_performance_monthly) - interval 12 month
+            group by 1
+        """,
+        )
+    )
+    assert max(flagged, key=flagged.get) == declining
+    assert flagged[declining] >= 6
+
+
+def test_every_model_and_column_is_described(built: tuple[Path, Path, Path]) -> None:
+    _, db, target = built
+    manifest = json.loads((target / "manifest.json").read_text())
+    models = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] in ("model", "seed", "snapshot")
+        and node["package_name"] == "sales_warehouse"
+    ]
+    assert len(models) > 50
+    undescribed_models = [node["name"] for node in models if not node["description"].strip()]
+    assert undescribed_models == []
+    missing: list[str] = []
+    with duckdb.connect(str(db), read_only=True) as con:
+        for node in models:
+            if node["config"].get("materialized") == "ephemeral" or node["resource_type"] == "snapshot":
+                continue  # snapshots copy their staging model's documented columns
+            columns = con.execute(
+                "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+                [node["schema"], node["alias"] or node["name"]],
+            ).fetchall()
+            assert columns, node["name"]
+            described = {
+                name.lower(): column["description"].strip() for name, column in node["columns"].items()
+            }
+            missing += [
+                f"{node['name']}.{name}"
+                for (name,) in columns
+                if not described.get(name.lower()) and not name.startswith("dbt_")
+            ]
+    assert missing == []

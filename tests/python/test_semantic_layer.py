@@ -251,11 +251,16 @@ def test_every_saved_query_exports_a_non_empty_table(built: tuple[Path, Path, Pa
         logged = dict(
             connection.sql("select saved_query, row_count from metrics.saved_query_exports").fetchall()
         )
+        compiled = dict(
+            connection.sql("select saved_query, compiled_sql from metrics.saved_query_exports").fetchall()
+        )
         for name in names:
             count = connection.sql(f"select count(*) from metrics.{name}").fetchone()[0]
             assert count > 0, name
             assert logged[name] == count
-            assert (target / "metric_exports" / f"{name}.sql").read_text().lower().startswith("select")
+            kept = (target / "metric_exports" / f"{name}.sql").read_text()
+            assert kept.strip() == compiled[name].strip()
+            assert "select" in kept.lower()
 
 
 def test_unknown_saved_query_is_named_in_the_error(built: tuple[Path, Path, Path], tmp_path: Path) -> None:
