@@ -4,11 +4,11 @@ Runs the same deterministic segmentation as customer_segments (same inputs and c
 two models agree; a dbt test checks that the segment sizes add up to customer_segments.
 """
 
+from sales_warehouse.casting import typed_projection
 from sales_warehouse.segmentation import (
     PROFILE_COLUMNS,
     SegmentationConfig,
     segment_customers,
-    typed_projection,
 )
 
 

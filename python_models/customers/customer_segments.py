@@ -5,11 +5,11 @@ and var('segment_k_max')): dbt reads dbt.config() of a Python model statically, 
 be used here.
 """
 
+from sales_warehouse.casting import typed_projection
 from sales_warehouse.segmentation import (
     SEGMENT_COLUMNS,
     SegmentationConfig,
     segment_customers,
-    typed_projection,
 )
 
 

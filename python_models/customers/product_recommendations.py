@@ -4,11 +4,11 @@ Discontinued products are never recommended. The number per customer comes from 
 (var('recommendations_per_customer')).
 """
 
+from sales_warehouse.casting import typed_projection
 from sales_warehouse.recommendations import (
     RECOMMENDATION_COLUMNS,
     RecommendationConfig,
     product_recommendations,
-    typed_projection,
 )
 
 

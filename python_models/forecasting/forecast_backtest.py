@@ -1,11 +1,11 @@
 """Rolling-origin backtest of every forecast candidate; the logic is sales_warehouse.forecasting."""
 
+from sales_warehouse.casting import typed_projection
 from sales_warehouse.forecasting import (
     BACKTEST_COLUMNS,
     ForecastConfig,
     prepare_inputs,
     run_backtest,
-    typed_projection,
 )
 
 

@@ -4,7 +4,8 @@ Enabled by var('enable_sales_team') through the YAML config: dbt reads dbt.confi
 model statically, so a var cannot be used here.
 """
 
-from sales_warehouse.forecasting import FORECAST_VS_TARGET_COLUMNS, forecast_vs_target, typed_projection
+from sales_warehouse.casting import typed_projection
+from sales_warehouse.forecasting import FORECAST_VS_TARGET_COLUMNS, forecast_vs_target
 
 
 def model(dbt, session):

@@ -1,12 +1,12 @@
 """Daily revenue and units forecast per series with the model its backtest chose."""
 
+from sales_warehouse.casting import typed_projection
 from sales_warehouse.forecasting import (
     FORECAST_COLUMNS,
     ForecastConfig,
     chosen_models,
     forecast_panel,
     prepare_inputs,
-    typed_projection,
 )
 
 

@@ -3,7 +3,8 @@
 Enabled by var('enable_pipeline') through the YAML config (see opportunity_scores).
 """
 
-from sales_warehouse.scoring import METRIC_COLUMNS, ScoringConfig, evaluate, metrics_frame, typed_projection
+from sales_warehouse.casting import typed_projection
+from sales_warehouse.scoring import METRIC_COLUMNS, ScoringConfig, evaluate, metrics_frame
 
 
 def model(dbt, session):

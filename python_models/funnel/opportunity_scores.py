@@ -4,7 +4,8 @@ Enabled by var('enable_pipeline') through the YAML config: dbt reads dbt.config(
 model statically, so a var cannot be used here.
 """
 
-from sales_warehouse.scoring import SCORE_COLUMNS, ScoringConfig, score_open, typed_projection
+from sales_warehouse.casting import typed_projection
+from sales_warehouse.scoring import SCORE_COLUMNS, ScoringConfig, score_open
 
 
 def model(dbt, session):

@@ -1,10 +1,10 @@
 """Own-price elasticity and promotion lift per product category (sales_warehouse.elasticity)."""
 
+from sales_warehouse.casting import typed_projection
 from sales_warehouse.elasticity import (
     EFFECT_COLUMNS,
     ElasticityConfig,
     category_effects,
-    typed_projection,
 )
 
 

@@ -224,8 +224,3 @@ def category_effects(lines: pd.DataFrame, config: ElasticityConfig) -> pd.DataFr
             }
         )
     return pd.DataFrame(rows, columns=list(EFFECT_COLUMNS))
-
-
-def typed_projection(columns: dict[str, str]) -> str:
-    """SQL projection casting each output column to its documented type (pandas loses types)."""
-    return ", ".join(f'cast("{name}" as {data_type}) as "{name}"' for name, data_type in columns.items())

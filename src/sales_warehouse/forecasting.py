@@ -472,8 +472,3 @@ def forecast_vs_target(forecast: pd.DataFrame, daily: pd.DataFrame, targets: pd.
     result["expected_attainment"] = np.where(target > 0, result["expected_revenue"] / target, np.nan)
     result["revenue_gap_to_target"] = target - result["expected_revenue"]
     return result.loc[:, columns].sort_values(["target_month", "region_code"], ignore_index=True)
-
-
-def typed_projection(columns: Mapping[str, str]) -> str:
-    """Select list casting every output column to its SQL type, in order."""
-    return ", ".join(f"cast({name} as {sql_type}) as {name}" for name, sql_type in columns.items())

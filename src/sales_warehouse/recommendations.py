@@ -181,8 +181,3 @@ def product_recommendations(
     baskets = build_baskets(purchases)
     rules = association_rules(baskets, config)
     return recommend(baskets, rules, config, excluded_products)[list(RECOMMENDATION_COLUMNS)]
-
-
-def typed_projection(columns: dict[str, str]) -> str:
-    """SQL projection casting each output column to its documented type (pandas loses types)."""
-    return ", ".join(f'cast("{name}" as {data_type}) as "{name}"' for name, data_type in columns.items())

@@ -314,8 +314,3 @@ def metrics_frame(evaluation: Evaluation, model_name: str = MODEL_NAME) -> pd.Da
             "detail": [detail for _, _, detail in rows],
         }
     )
-
-
-def typed_projection(columns: dict[str, str]) -> str:
-    """SQL projection casting each output column to its documented type (pandas loses types)."""
-    return ", ".join(f'cast("{name}" as {data_type}) as "{name}"' for name, data_type in columns.items())

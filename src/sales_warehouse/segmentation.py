@@ -349,8 +349,3 @@ def segment_customers(
         )
     profile_frame = pd.DataFrame(rows).sort_values("segment_id", ignore_index=True)
     return SegmentationResult(segments, profile_frame[list(PROFILE_COLUMNS)], choice)
-
-
-def typed_projection(columns: dict[str, str]) -> str:
-    """SQL projection casting each output column to its documented type (pandas loses types)."""
-    return ", ".join(f'cast("{name}" as {data_type}) as "{name}"' for name, data_type in columns.items())

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from sales_warehouse import calendar as demand
+from sales_warehouse.casting import typed_projection
 from sales_warehouse.forecast_metrics import (
     interval_coverage,
     mae,
@@ -45,7 +46,6 @@ from sales_warehouse.forecasting import (
     forecast_vs_target,
     prepare_inputs,
     run_backtest,
-    typed_projection,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -391,5 +391,5 @@ def test_python_model_yaml_documents_every_column_with_the_type_the_model_casts_
 
 def test_typed_projection_casts_every_column_in_order():
     assert typed_projection({"a": "date", "b": "decimal(18,2)"}) == (
-        "cast(a as date) as a, cast(b as decimal(18,2)) as b"
+        'cast("a" as date) as "a", cast("b" as decimal(18,2)) as "b"'
     )

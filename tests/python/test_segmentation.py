@@ -16,6 +16,7 @@ import pytest
 import yaml
 from sklearn.metrics import adjusted_rand_score
 
+from sales_warehouse.casting import typed_projection
 from sales_warehouse.segmentation import (
     PROFILE_COLUMNS,
     SEGMENT_COLUMNS,
@@ -27,7 +28,6 @@ from sales_warehouse.segmentation import (
     segment_customers,
     shrunk_shares,
     standardise,
-    typed_projection,
 )
 
 MODELS_YAML = Path(__file__).parents[2] / "python_models" / "customers" / "_customers__python_models.yml"
