@@ -341,6 +341,10 @@ class ParquetSink:
             return  # domain switched off
         entity = self.entities[name]
         expected = [column.name for column in entity.columns]
+        # Optional columns the demo world does not model (e.g. credit notes) are written as nulls.
+        absent = [column.name for column in entity.columns if not column.required and column.name not in frame]
+        if absent:
+            frame = frame.assign(**dict.fromkeys(absent)).reindex(columns=expected)
         if list(frame.columns) != expected:
             raise ValueError(f"{name}: generated columns {list(frame.columns)} != contract {expected}")
         schema = arrow_schema(entity)

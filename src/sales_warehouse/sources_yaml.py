@@ -50,14 +50,22 @@ def render_source(source: Source) -> str:
             f"        description: {_quote(entity.description + ' Primary key: ' + key + '.')}",
             "        meta:",
             f"          primary_key: [{key}]",
-            "        columns:",
+            f"          required: {str(entity.required).lower()}",
         ]
+        if not entity.required:
+            lines.append(f"          if_missing: {_quote(entity.if_missing)}")
+        lines.append("        columns:")
         for column in entity.columns:
             lines += [
                 f"          - name: {column.name}",
                 f"            data_type: {column.data_type.lower()}",
                 f"            description: {_quote(column.description)}",
             ]
+            if not column.required:
+                lines += [
+                    "            config:",
+                    f"              meta: {{required: false, if_missing: {_quote(column.if_missing)}}}",
+                ]
     return "\n".join(lines) + "\n"
 
 

@@ -4,7 +4,7 @@ with
 
 source as (
 
-    select * from {{ source('crm', 'activities') }}
+    {{ select_raw_source('crm', 'activities') }}
 
 ),
 

@@ -4,7 +4,7 @@ with
 
 source as (
 
-    select * from {{ source('crm', 'leads') }}
+    {{ select_raw_source('crm', 'leads') }}
 
 ),
 

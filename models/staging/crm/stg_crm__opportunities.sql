@@ -4,7 +4,7 @@ with
 
 source as (
 
-    select * from {{ source('crm', 'opportunities') }}
+    {{ select_raw_source('crm', 'opportunities') }}
 
 ),
 

@@ -4,7 +4,7 @@ with
 
 source as (
 
-    select * from {{ source('crm', 'opportunity_stage_history') }}
+    {{ select_raw_source('crm', 'opportunity_stage_history') }}
 
 ),
 

@@ -4,7 +4,7 @@ with
 
 source as (
 
-    select * from {{ source('hr', 'sales_teams') }}
+    {{ select_raw_source('hr', 'sales_teams') }}
 
 ),
 

@@ -4,7 +4,7 @@ with
 
 source as (
 
-    select * from {{ source('hr', 'trainings') }}
+    {{ select_raw_source('hr', 'trainings') }}
 
 ),
 

@@ -4,7 +4,7 @@ with
 
 source as (
 
-    select * from {{ source('marketing', 'campaigns') }}
+    {{ select_raw_source('marketing', 'campaigns') }}
 
 ),
 

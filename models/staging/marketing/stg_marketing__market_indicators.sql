@@ -4,7 +4,7 @@ with
 
 source as (
 
-    select * from {{ source('marketing', 'market_indicators') }}
+    {{ select_raw_source('marketing', 'market_indicators') }}
 
 ),
 

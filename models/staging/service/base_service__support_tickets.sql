@@ -8,7 +8,7 @@ with
 
 source as (
 
-    select * from {{ source('service', 'support_tickets') }}
+    {{ select_raw_source('service', 'support_tickets') }}
 
 ),
 

@@ -4,7 +4,7 @@ with
 
 source as (
 
-    select * from {{ source('service', 'survey_responses') }}
+    {{ select_raw_source('service', 'survey_responses') }}
 
 ),
 

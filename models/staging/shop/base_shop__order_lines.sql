@@ -6,7 +6,7 @@ with
 
 source as (
 
-    select * from {{ source('shop', 'order_lines') }}
+    {{ select_raw_source('shop', 'order_lines') }}
 
 ),
 

@@ -6,7 +6,7 @@ with
 
 source as (
 
-    select * from {{ source('shop', 'orders') }}
+    {{ select_raw_source('shop', 'orders') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('shop', 'returns') }}
+    {{ select_raw_source('shop', 'returns') }}
 
 ),
 
