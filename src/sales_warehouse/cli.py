@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -10,18 +11,31 @@ from pathlib import Path
 
 from sales_warehouse.contract import DOMAINS
 
+DEMO_START = "2023-01-01"
+DEMO_END = "2025-12-31"
+
 
 def _generate(args: argparse.Namespace) -> int:
+    if args.profile == "real-export":
+        return _generate_real_export(args)
     from sales_warehouse.generator import GeneratorConfig, generate, parse_date
 
+    if args.variant is not None:
+        print(
+            "sales-warehouse generate: error: --variant applies to --profile real-export only",
+            file=sys.stderr,
+        )
+        return 2
     try:
-        domains = tuple(item.strip() for item in args.domains.split(",") if item.strip())
+        domains = tuple(
+            item.strip() for item in (args.domains or ",".join(DOMAINS)).split(",") if item.strip()
+        )
         config = GeneratorConfig(
-            scale=args.scale,
+            scale=1.0 if args.scale is None else args.scale,
             seed=args.seed,
-            start=parse_date(args.start),
-            end=parse_date(args.end),
-            defect_rate=args.defect_rate,
+            start=parse_date(args.start or DEMO_START),
+            end=parse_date(args.end or DEMO_END),
+            defect_rate=0.01 if args.defect_rate is None else args.defect_rate,
             domains=domains,
         )
     except ValueError as error:
@@ -29,12 +43,46 @@ def _generate(args: argparse.Namespace) -> int:
         return 2
     began = time.perf_counter()
     manifest = generate(config, Path(args.out))
-    seconds = time.perf_counter() - began
+    _print_generated(args.out, manifest, time.perf_counter() - began)
+    return 0
+
+
+def _generate_real_export(args: argparse.Namespace) -> int:
+    from sales_warehouse.generator import parse_date
+    from sales_warehouse.real_exports import ALLOWED_DOMAINS, RealExportConfig, generate_real_export
+
+    fixed = [name for name in ("scale", "defect_rate") if getattr(args, name) is not None]
+    if fixed:
+        flags = ", ".join("--" + name.replace("_", "-") for name in fixed)
+        print(f"sales-warehouse generate: error: {flags} not used by --profile real-export", file=sys.stderr)
+        return 2
+    defaults = RealExportConfig()
+    try:
+        domains = tuple(
+            item.strip() for item in (args.domains or ",".join(ALLOWED_DOMAINS)).split(",") if item.strip()
+        )
+        config = RealExportConfig(
+            seed=args.seed,
+            start=parse_date(args.start) if args.start else defaults.start,
+            end=parse_date(args.end) if args.end else defaults.end,
+            variant=args.variant or defaults.variant,
+            domains=domains,
+        )
+    except ValueError as error:
+        print(f"sales-warehouse generate: error: {error}", file=sys.stderr)
+        return 2
+    began = time.perf_counter()
+    manifest = generate_real_export(config, Path(args.out))
+    _print_generated(args.out, manifest, time.perf_counter() - began)
+    print(f"build with: dbt build --vars '{json.dumps(manifest['dbt_vars'])}'")
+    return 0
+
+
+def _print_generated(out: str, manifest: dict[str, object], seconds: float) -> None:
     counts = manifest["row_counts"]
     assert isinstance(counts, dict)
     summary = ", ".join(f"{name} {count:,}" for name, count in counts.items())
-    print(f"generated {args.out} in {seconds:.1f}s: {summary}")
-    return 0
+    print(f"generated {out} in {seconds:.1f}s: {summary}")
 
 
 def _contract(args: argparse.Namespace) -> int:
@@ -128,17 +176,30 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     generate = commands.add_parser("generate", help="write deterministic demo data (one parquet per entity)")
-    generate.add_argument("--scale", type=float, default=1.0, help="1 = demo (~150k order lines); linear")
-    generate.add_argument("--seed", type=int, default=42)
-    generate.add_argument("--start", default="2023-01-01", help="first day of data (YYYY-MM-DD)")
-    generate.add_argument("--end", default="2025-12-31", help="last day of data (YYYY-MM-DD)")
     generate.add_argument(
-        "--defect-rate", type=float, default=0.01, help="share of dirty rows per defect kind"
+        "--profile",
+        choices=("demo", "real-export"),
+        default="demo",
+        help="demo: the full demo data set; real-export: small files with real exports' shapes",
+    )
+    generate.add_argument(
+        "--variant",
+        choices=("multi-product", "single-product"),
+        default=None,
+        help="real-export only: single-product writes a catalogue of exactly one product",
+    )
+    generate.add_argument("--scale", type=float, default=None, help="demo: 1 = ~150k order lines; linear")
+    generate.add_argument("--seed", type=int, default=42)
+    generate.add_argument("--start", default=None, help=f"first day of data (YYYY-MM-DD; demo {DEMO_START})")
+    generate.add_argument("--end", default=None, help=f"last day of data (YYYY-MM-DD; demo {DEMO_END})")
+    generate.add_argument(
+        "--defect-rate", type=float, default=None, help="demo: share of dirty rows per defect kind (0.01)"
     )
     generate.add_argument(
         "--domains",
-        default=",".join(DOMAINS),
-        help=f"comma-separated domains to write (commerce is required): {','.join(DOMAINS)}",
+        default=None,
+        help=f"comma-separated domains to write (commerce is required): {','.join(DOMAINS)}; "
+        "real-export writes commerce,pipeline",
     )
     generate.add_argument("--out", default="data/raw", help="output directory")
     generate.set_defaults(handler=_generate)
