@@ -1,8 +1,9 @@
 {#
     One row per customer with at least one revenue order on or before the as-of date: recency,
     frequency and monetary value, their 1-5 quintile scores and the RFM segment.
-    An "order" here is an order that counts as revenue (paid, shipped, delivered): cancelled,
-    returned, unpaid and unknown orders are not purchases. Orders after the as-of date are ignored,
+    An "order" here is an order that counts (fct_orders.is_counted_order: paid, shipped or
+    delivered, not a credit note, not fully credited): cancelled, returned, unpaid and unknown
+    orders are not purchases; credit notes reduce the customer's revenue. Orders after the as-of date are ignored,
     so a rebuild with the same var('as_of_date') gives the same scores.
     As-of date: var('as_of_date') when set, else the last placed_date in fct_orders (any status).
 #}
@@ -34,19 +35,25 @@ as_of as (
 
 customer_orders as (
 
+    {#
+        Frequency and dates count orders (is_counted_order); money nets credit notes. Guests
+        (no customer_id) are not customers.
+    #}
     select
         orders.customer_id,
-        min(orders.placed_date) as first_order_date,
-        max(orders.placed_date) as last_order_date,
-        count(*) as lifetime_orders,
+        min(orders.placed_date) filter (where orders.is_counted_order) as first_order_date,
+        max(orders.placed_date) filter (where orders.is_counted_order) as last_order_date,
+        count(*) filter (where orders.is_counted_order) as lifetime_orders,
         sum(orders.net_amount) as lifetime_revenue,
         sum(orders.margin_amount) as lifetime_margin
     from orders
     cross join as_of
     where
         orders.is_revenue
+        and orders.customer_id is not null
         and orders.placed_date <= as_of.as_of_date
     group by orders.customer_id
+    having count(*) filter (where orders.is_counted_order) > 0
 
 ),
 

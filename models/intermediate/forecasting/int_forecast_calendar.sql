@@ -1,8 +1,9 @@
 {#
     The forecasting calendar: one row per day from the first revenue order line to the end of the
     forecast horizon, with the calendar drivers the calendar regression uses. Future drivers are
-    known in advance: holidays come from the holidays seed, and promotion campaigns from the
-    marketing plan (stg_marketing__campaigns; zero when var('enable_marketing') is off).
+    known in advance: holidays come from the holidays seed (the rows of var('holiday_country')), and
+    promotion campaigns from the marketing plan (stg_marketing__campaigns; zero when
+    var('enable_marketing') is off).
 
     History ends on the data's last full day: var('as_of_date') when set, else the last placed_date
     of a revenue line, but never later than the day before the run ("now" is a day in progress).
@@ -23,7 +24,9 @@ order_lines as (
 
 holidays as (
 
+    {#- Only the selected country's rows of the seed apply. #}
     select * from {{ ref('holidays') }}
+    where country_code = '{{ var("holiday_country", "CN") }}'
 
 ),
 

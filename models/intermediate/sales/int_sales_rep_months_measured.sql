@@ -137,7 +137,7 @@ opportunity_months as (
         sum(amount) filter (where not is_won) as lost_amount,
         avg(
             {{ dbt.datediff('created_at', 'closed_at', 'second') }} / 86400.0
-        ) filter (where is_won) as sales_cycle_days
+        ) filter (where is_won and not has_disordered_timestamps) as sales_cycle_days
     from opportunities
     group by 1, 2
 

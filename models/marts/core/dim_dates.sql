@@ -1,6 +1,7 @@
 {#
     The calendar. It covers var('calendar_start') to var('calendar_end') and is widened to whole
-    years whenever valid orders fall outside that range, so every order date joins.
+    years whenever valid orders fall outside that range, so every order date joins. Holidays are
+    the rows of the holidays seed for var('holiday_country') (default CN).
     Fiscal years are named after the calendar year in which they end (a fiscal year starting in
     April 2025 is fiscal 2026); with the default start month of 1 they equal calendar years.
     A test in the YAML fails the build when var('fiscal_year_start_month') is not 1 to 12.
@@ -18,7 +19,9 @@ orders as (
 
 holidays as (
 
+    {#- Only the selected country's rows of the seed apply. #}
     select * from {{ ref('holidays') }}
+    where country_code = '{{ var("holiday_country", "CN") }}'
 
 ),
 

@@ -22,12 +22,6 @@ order_lines as (
 
 ),
 
-statuses as (
-
-    select * from {{ ref('order_statuses') }}
-
-),
-
 final as (
 
     select
@@ -38,9 +32,11 @@ final as (
         order_lines.product_id,
         order_lines.sales_rep_id,
         order_lines.campaign_id,
+        order_lines.credited_order_id,
         order_lines.channel,
         order_lines.order_status,
-        statuses.counts_as_revenue as is_revenue,
+        order_lines.is_revenue,
+        order_lines.is_credit_note,
         order_lines.quantity,
         order_lines.unit_price,
         order_lines.unit_cost,
@@ -54,8 +50,6 @@ final as (
         order_lines.source_updated_at,
         order_lines.source_loaded_at
     from order_lines
-    left join statuses
-        on order_lines.order_status = statuses.status_code
 
 )
 

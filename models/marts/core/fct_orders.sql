@@ -1,3 +1,11 @@
+{#
+    One row per valid order. Money is summed from the order's valid lines. Credit notes (orders
+    reversing an earlier one) are orders of their own with negative amounts, so revenue nets on
+    the day the credit was issued; the reversed order carries credited_net_amount and, when the
+    credit covers it, is_fully_credited. Order counts use is_counted_order: revenue sales with at
+    least one valid line that were not fully credited. Guests (no customer) get no customer
+    sequence. A process duration whose timestamps are out of order is null, not negative.
+#}
 with
 
 orders as (
@@ -23,15 +31,56 @@ line_totals as (
 
     select
         order_id,
+        bool_or(is_revenue) as is_revenue,
         count(*) as line_count,
         sum(quantity) as units,
         sum(gross_amount) as gross_amount,
         sum(discount_amount) as discount_amount,
         sum(net_amount) as net_amount,
-        sum(cost_amount) as cost_amount,
-        sum(margin_amount) as margin_amount
+        {# Cost is known for the order only when it is known for every line. #}
+        case when count(cost_amount) = count(*) then sum(cost_amount) end as cost_amount,
+        case when count(margin_amount) = count(*) then sum(margin_amount) end as margin_amount
     from order_lines
     group by order_id
+
+),
+
+credits as (
+
+    select
+        orders.credited_order_id as order_id,
+        -sum(line_totals.net_amount) as credited_net_amount
+    from orders
+    inner join line_totals
+        on orders.order_id = line_totals.order_id
+    where orders.is_credit_note and line_totals.is_revenue
+    group by orders.credited_order_id
+
+),
+
+flagged as (
+
+    select
+        orders.*,
+        coalesce(line_totals.is_revenue, false) as is_revenue,
+        coalesce(statuses.is_cancelled, false) as is_cancelled,
+        coalesce(credits.credited_net_amount, 0) as credited_net_amount,
+        coalesce(line_totals.net_amount > 0 and credits.credited_net_amount >= line_totals.net_amount, false)
+            as is_fully_credited,
+        line_totals.line_count,
+        line_totals.units,
+        line_totals.gross_amount,
+        line_totals.discount_amount,
+        line_totals.net_amount,
+        line_totals.cost_amount,
+        line_totals.margin_amount
+    from orders
+    left join line_totals
+        on orders.order_id = line_totals.order_id
+    left join statuses
+        on orders.status = statuses.status_code
+    left join credits
+        on orders.order_id = credits.order_id
 
 ),
 
@@ -40,47 +89,59 @@ customer_sequence as (
     select
         order_id,
         row_number() over (partition by customer_id order by placed_at, order_id) as customer_order_number
-    from orders
+    from flagged
+    where customer_id is not null and not is_credit_note
 
 ),
 
 final as (
 
     select
-        orders.order_id,
-        orders.customer_id,
-        orders.sales_rep_id,
-        orders.campaign_id,
-        orders.channel,
-        orders.status as order_status,
-        coalesce(statuses.counts_as_revenue, false) as is_revenue,
-        coalesce(statuses.is_cancelled, false) as is_cancelled,
-        orders.campaign_id is not null as is_promotion,
+        flagged.order_id,
+        flagged.customer_id,
+        flagged.sales_rep_id,
+        flagged.campaign_id,
+        flagged.credited_order_id,
+        flagged.channel,
+        flagged.status as order_status,
+        flagged.is_revenue,
+        flagged.is_revenue and not flagged.is_credit_note and not flagged.is_fully_credited as is_counted_order,
+        flagged.is_cancelled,
+        flagged.is_credit_note,
+        flagged.is_fully_credited,
+        flagged.is_guest_order,
+        flagged.campaign_id is not null as is_promotion,
+        flagged.has_disordered_timestamps,
         customer_sequence.customer_order_number,
-        customer_sequence.customer_order_number = 1 as is_first_order,
-        coalesce(line_totals.line_count, 0) as line_count,
-        coalesce(line_totals.units, 0)::bigint as units,
-        coalesce(line_totals.gross_amount, 0)::decimal(18, 2) as gross_amount,
-        coalesce(line_totals.discount_amount, 0)::decimal(18, 2) as discount_amount,
-        coalesce(line_totals.net_amount, 0)::decimal(18, 2) as net_amount,
-        coalesce(line_totals.cost_amount, 0)::decimal(18, 2) as cost_amount,
-        coalesce(line_totals.margin_amount, 0)::decimal(18, 2) as margin_amount,
-        orders.placed_date,
-        orders.placed_at,
-        orders.paid_at,
-        orders.shipped_at,
-        orders.delivered_at,
-        {{ dbt.datediff('orders.placed_at', 'orders.paid_at', 'minute') }} as minutes_to_pay,
-        {{ dbt.datediff('orders.paid_at', 'orders.shipped_at', 'minute') }} / 60.0 as hours_to_ship,
-        {{ dbt.datediff('orders.shipped_at', 'orders.delivered_at', 'minute') }} / 60.0 as hours_to_deliver,
-        {{ dbt.datediff('orders.placed_at', 'orders.delivered_at', 'minute') }} / 1440.0 as days_to_deliver
-    from orders
-    left join line_totals
-        on orders.order_id = line_totals.order_id
+        coalesce(customer_sequence.customer_order_number = 1, false) as is_first_order,
+        coalesce(flagged.line_count, 0) as line_count,
+        coalesce(flagged.units, 0)::bigint as units,
+        coalesce(flagged.gross_amount, 0)::decimal(18, 2) as gross_amount,
+        coalesce(flagged.discount_amount, 0)::decimal(18, 2) as discount_amount,
+        coalesce(flagged.net_amount, 0)::decimal(18, 2) as net_amount,
+        flagged.credited_net_amount::decimal(18, 2) as credited_net_amount,
+        case when flagged.line_count > 0 then flagged.cost_amount end::decimal(18, 2) as cost_amount,
+        case when flagged.line_count > 0 then flagged.margin_amount end::decimal(18, 2) as margin_amount,
+        flagged.placed_date,
+        flagged.placed_at,
+        flagged.paid_at,
+        flagged.shipped_at,
+        flagged.delivered_at,
+        case when flagged.paid_at >= flagged.placed_at
+                then {{ dbt.datediff('flagged.placed_at', 'flagged.paid_at', 'minute') }}
+        end as minutes_to_pay,
+        case when flagged.shipped_at >= flagged.paid_at
+                then {{ dbt.datediff('flagged.paid_at', 'flagged.shipped_at', 'minute') }} / 60.0
+        end as hours_to_ship,
+        case when flagged.delivered_at >= flagged.shipped_at
+                then {{ dbt.datediff('flagged.shipped_at', 'flagged.delivered_at', 'minute') }} / 60.0
+        end as hours_to_deliver,
+        case when flagged.delivered_at >= flagged.placed_at
+                then {{ dbt.datediff('flagged.placed_at', 'flagged.delivered_at', 'minute') }} / 1440.0
+        end as days_to_deliver
+    from flagged
     left join customer_sequence
-        on orders.order_id = customer_sequence.order_id
-    left join statuses
-        on orders.status = statuses.status_code
+        on flagged.order_id = customer_sequence.order_id
 
 )
 

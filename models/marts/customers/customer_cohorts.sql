@@ -43,7 +43,8 @@ revenue_orders as (
     from orders
     cross join as_of
     where
-        orders.is_revenue
+        orders.is_counted_order
+        and orders.customer_id is not null
         and orders.placed_date <= as_of.as_of_date
 
 ),

@@ -43,8 +43,10 @@ final as (
         opportunities.closed_at,
         opportunities.closed_at::date as closed_date,
         opportunities.expected_close_date,
-        {{ dbt.datediff('opportunities.created_at', 'opportunities.closed_at', 'minute') }} / 1440.0
-            as sales_cycle_days
+        case
+            when not opportunities.has_disordered_timestamps
+                then {{ dbt.datediff('opportunities.created_at', 'opportunities.closed_at', 'minute') }} / 1440.0
+        end as sales_cycle_days
     from opportunities
     left join leads
         on opportunities.lead_id = leads.lead_id

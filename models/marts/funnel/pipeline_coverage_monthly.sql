@@ -51,7 +51,11 @@ closed_deals as (
         outcome = 'won' as is_won,
         exited_at as closed_at,
         opportunity_amount,
-        {{ dbt.datediff('opportunity_created_at', 'exited_at', 'second') }} / 86400.0 as sales_cycle_days
+        {# A close before the creation (disordered export) has no cycle time. #}
+        case
+            when exited_at >= opportunity_created_at
+                then {{ dbt.datediff('opportunity_created_at', 'exited_at', 'second') }} / 86400.0
+        end as sales_cycle_days
     from stage_visits
     where outcome in ('won', 'lost')
 

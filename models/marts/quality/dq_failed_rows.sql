@@ -13,6 +13,8 @@ failures as (
         {'name': 'invalid_email', 'flag': 'is_latest_version and has_invalid_email', 'value': 'email'},
         {'name': 'non_standard_string', 'flag': 'is_latest_version and has_non_standard_string',
          'value': "gender_as_received || ' / ' || region_code_as_received"},
+        {'name': 'unknown_code', 'flag': 'is_latest_version and has_unknown_code',
+         'value': "'region_code=' || coalesce(region_code, '') || ' / customer_type=' || coalesce(customer_type, '')"},
     ]) }}
 
     union all
@@ -25,6 +27,10 @@ failures as (
         {'name': 'future_timestamp', 'flag': 'is_latest_version and is_future_dated', 'value': 'placed_at'},
         {'name': 'unknown_status', 'flag': 'is_latest_version and has_unknown_status',
          'value': 'status_code_as_received'},
+        {'name': 'unknown_code', 'flag': 'is_latest_version and has_unknown_channel', 'value': "'channel=' || channel"},
+        {'name': 'guest_order', 'flag': 'is_latest_version and is_guest_order', 'value': "'customer_id=null'"},
+        {'name': 'disordered_timestamps', 'flag': 'is_latest_version and has_disordered_timestamps',
+         'value': "'placed ' || placed_at || ', paid ' || coalesce(paid_at::varchar, '-') || ', shipped ' || coalesce(shipped_at::varchar, '-') || ', delivered ' || coalesce(delivered_at::varchar, '-')"},
     ]) }}
 
     union all
@@ -39,10 +45,29 @@ failures as (
 
     {{ data_quality_rule_rows(ref('int_order_lines_validated'), 'shop.order_lines',
         "order_id || '-' || line_number", [
-        {'name': 'negative_quantity', 'flag': 'has_negative_quantity', 'value': 'quantity'},
+        {'name': 'negative_quantity', 'flag': 'is_negative_quantity_on_sale', 'value': 'quantity'},
+        {'name': 'negative_price', 'flag': 'has_negative_price', 'value': 'unit_price'},
+        {'name': 'missing_cost', 'flag': 'is_missing_cost', 'value': "'unit_cost=null'"},
         {'name': 'orphan_foreign_key', 'flag': 'is_orphan_product', 'value': "'product_id=' || product_id"},
         {'name': 'parent_order_excluded', 'flag': 'is_parent_order_excluded', 'value': "'order_id=' || order_id"},
     ]) }}
+
+    {%- if var('enable_pipeline', true) %}
+
+    union all
+
+    {{ data_quality_rule_rows(ref('stg_crm__leads'), 'crm.leads', 'lead_id', [
+        {'name': 'unknown_code', 'flag': 'has_unknown_code',
+         'value': "'lead_source=' || coalesce(lead_source_as_received, 'null') || ' / region_code=' || region_code"},
+    ], row_id_expression="lead_id || '#1'") }}
+
+    union all
+
+    {{ data_quality_rule_rows(ref('stg_crm__opportunities'), 'crm.opportunities', 'opportunity_id', [
+        {'name': 'disordered_timestamps', 'flag': 'has_disordered_timestamps',
+         'value': "'created ' || created_at || ', closed ' || closed_at"},
+    ], row_id_expression="opportunity_id || '#1'") }}
+    {%- endif %}
 
     {%- if var('enable_service', true) %}
 

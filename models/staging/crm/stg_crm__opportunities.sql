@@ -33,6 +33,7 @@ renamed as (
 
         -- booleans
         closed_at is not null as is_closed,
+        coalesce(closed_at < created_at, false) as has_disordered_timestamps,
         lower(trim(stage)) = 'closed_won' as is_won,
 
         -- dates

@@ -20,7 +20,10 @@ ranked as (
         max(updated_at) over (partition by customer_id) as latest_updated_at,
         coalesce(not regexp_full_match(email, '[^@\s]+@[^@\s]+\.[^@\s]+'), true) as has_invalid_email,
         coalesce(gender != lower(trim(gender)), false)
-        or coalesce(region_code != lower(trim(region_code)), false) as has_non_standard_string
+        or coalesce(region_code != lower(trim(region_code)), false) as has_non_standard_string,
+        {{ is_unknown_code('lower(trim(region_code))', 'regions', 'region_code') }}
+        or {{ is_unknown_code('lower(trim(customer_type))', 'customer_types', 'customer_type') }}
+            as has_unknown_code
     from source
 
 ),
@@ -37,12 +40,13 @@ renamed as (
         customer_name,
         email,
         phone,
-        lower(trim(gender)) as gender,
+        coalesce(lower(trim(gender)), 'unknown') as gender,
         gender as gender_as_received,
         city,
-        lower(trim(region_code)) as region_code,
+        coalesce(lower(trim(region_code)), 'unknown') as region_code,
         region_code as region_code_as_received,
-        customer_type,
+        coalesce(lower(trim(customer_type)), 'unknown') as customer_type,
+        customer_type as customer_type_as_received,
         industry,
         acquisition_channel,
         interests,
@@ -60,7 +64,8 @@ renamed as (
         version_rank > 1 and updated_at = latest_updated_at as is_duplicate_row,
         updated_at < latest_updated_at as is_superseded_version,
         has_invalid_email,
-        has_non_standard_string
+        has_non_standard_string,
+        has_unknown_code
 
     from ranked
 

@@ -1,6 +1,8 @@
 {#
     Every raw order-line row with the row-level quality flags.
     The data-quality mart reads this; stg_shop__order_lines keeps the latest version.
+    Prices and costs keep four decimals: amounts are rounded to cents only after multiplying
+    by the quantity (rounding the price first is off by cents per line on 3-decimal prices).
 #}
 with
 
@@ -18,7 +20,9 @@ ranked as (
             partition by order_id, line_number order by updated_at desc, _loaded_at desc
         ) as version_rank,
         max(updated_at) over (partition by order_id, line_number) as latest_updated_at,
-        coalesce(quantity < 0, false) as has_negative_quantity
+        coalesce(quantity < 0, false) as has_negative_quantity,
+        coalesce(unit_price < 0, false) as has_negative_price,
+        unit_cost is null as is_missing_cost
     from source
 
 ),
@@ -34,9 +38,9 @@ renamed as (
 
         -- numerics
         quantity,
-        unit_price::decimal(18, 2) as unit_price,
-        discount_amount::decimal(18, 2) as discount_amount,
-        unit_cost::decimal(18, 2) as unit_cost,
+        unit_price::decimal(18, 4) as unit_price,
+        coalesce(discount_amount, 0)::decimal(18, 2) as discount_amount,
+        unit_cost::decimal(18, 4) as unit_cost,
 
         -- timestamps
         updated_at,
@@ -46,7 +50,9 @@ renamed as (
         version_rank = 1 as is_latest_version,
         version_rank > 1 and updated_at = latest_updated_at as is_duplicate_row,
         updated_at < latest_updated_at as is_superseded_version,
-        has_negative_quantity
+        has_negative_quantity,
+        has_negative_price,
+        is_missing_cost
 
     from ranked
 

@@ -20,7 +20,17 @@ ranked as (
         max(updated_at) over (partition by order_id) as latest_updated_at,
         coalesce(channel != lower(trim(channel)), false) as has_non_standard_string,
         coalesce(placed_at > {{ as_of_timestamp() }}, false) as is_future_dated,
-        coalesce(status not in ({{ quoted_list(var('order_statuses')) }}), true) as has_unknown_status
+        coalesce(
+            lower(trim(status)) not in (
+                select status_code from {{ ref('order_statuses') }} where status_code != 'unknown'
+            ),
+            true
+        ) as has_unknown_status,
+        {{ is_unknown_code('lower(trim(channel))', 'channels', 'channel_code', "channel_group = 'order_channel'") }}
+            as has_unknown_channel,
+        coalesce(paid_at < placed_at, false)
+        or coalesce(shipped_at < coalesce(paid_at, placed_at), false)
+        or coalesce(delivered_at < shipped_at, false) as has_disordered_timestamps
     from source
 
 ),
@@ -33,13 +43,18 @@ renamed as (
         customer_id,
         sales_rep_id,
         campaign_id,
+        credited_order_id,
         order_id::varchar || '#' || version_rank::varchar as source_row_id,
 
         -- strings
-        lower(trim(channel)) as channel,
+        coalesce(lower(trim(channel)), 'unknown') as channel,
         channel as channel_as_received,
-        case when has_unknown_status then 'unknown' else status end as status,
+        case when has_unknown_status then 'unknown' else lower(trim(status)) end as status,
         status as status_code_as_received,
+
+        -- booleans
+        customer_id is null as is_guest_order,
+        credited_order_id is not null as is_credit_note,
 
         -- timestamps
         placed_at,
@@ -55,7 +70,9 @@ renamed as (
         updated_at < latest_updated_at as is_superseded_version,
         has_non_standard_string,
         is_future_dated,
-        has_unknown_status
+        has_unknown_status,
+        has_unknown_channel,
+        has_disordered_timestamps
 
     from ranked
 

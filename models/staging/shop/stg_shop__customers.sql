@@ -30,6 +30,7 @@ final as (
         -- booleans
         has_invalid_email,
         has_non_standard_string,
+        has_unknown_code,
 
         -- dates
         birth_date,

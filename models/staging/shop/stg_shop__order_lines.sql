@@ -28,6 +28,8 @@ final as (
 
         -- booleans
         has_negative_quantity,
+        has_negative_price,
+        is_missing_cost,
 
         -- timestamps
         updated_at,

@@ -15,6 +15,7 @@ final as (
         customer_id,
         sales_rep_id,
         campaign_id,
+        credited_order_id,
 
         -- strings
         channel,
@@ -22,8 +23,12 @@ final as (
         status_code_as_received,
 
         -- booleans
+        is_guest_order,
+        is_credit_note,
         has_non_standard_string,
         has_unknown_status,
+        has_unknown_channel,
+        has_disordered_timestamps,
         is_future_dated,
         is_future_dated as is_excluded,
 

@@ -21,7 +21,7 @@ renamed as (
 
         -- strings
         product_name,
-        category,
+        coalesce(category, 'unknown') as category,
         subcategory,
         brand,
 
