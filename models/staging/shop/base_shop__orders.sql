@@ -72,7 +72,8 @@ renamed as (
         is_future_dated,
         has_unknown_status,
         has_unknown_channel,
-        has_disordered_timestamps
+        {# A wrong-century placed_at is one finding (future_timestamp), not two. #}
+        has_disordered_timestamps and not is_future_dated as has_disordered_timestamps
 
     from ranked
 
