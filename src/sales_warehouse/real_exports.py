@@ -534,10 +534,12 @@ def build_commerce(config: RealExportConfig) -> tuple[dict[str, pd.DataFrame], d
     orders = build_orders(config, rng_for(config, 3), customers)
     lines = build_lines(config, rng_for(config, 4), orders, products)
     orders, disorder = plant_disorder(orders, rng_for(config, 5))
-    guests = int(orders["customer_id"].isna().sum())
-    marketplace = int((orders["channel"] == "marketplace").sum())
     orders, lines, credits = add_credit_notes(config, rng_for(config, 6), orders, lines)
     orders, lines, negative = add_negative_prices(rng_for(config, 7), orders, lines)
+    is_note = orders["credited_order_id"].notna()
+    guest_notes = int((orders["customer_id"].isna() & is_note).sum())
+    guests = int((orders["customer_id"].isna() & ~is_note).sum())
+    marketplace = int((orders["channel"] == "marketplace").sum())  # credit notes keep the sale's channel
     orders = finish_orders(orders)
     lines["unit_cost"] = lines["unit_cost"].astype(float)
     lines, old_lines = superseded_lines(rng_for(config, 8), lines)
@@ -560,6 +562,7 @@ def build_commerce(config: RealExportConfig) -> tuple[dict[str, pd.DataFrame], d
         "products_null_category": int(products["category"].isna().sum()),
         "orders": len(orders),
         "guest_orders": guests,
+        "guest_credit_notes": guest_notes,
         "marketplace_orders": marketplace,
         **disorder,
         **credits,
@@ -718,12 +721,14 @@ def planted_defects(shapes: dict[str, int]) -> dict[str, dict[str, int]]:
     defects = {
         "orders": {
             "superseded_version": shapes["superseded_order_versions"],
-            "missing_customer": shapes["guest_orders"],
+            "guest_order": shapes["guest_orders"] + shapes["guest_credit_notes"],
+            "unknown_code": shapes["marketplace_orders"],
             "disordered_timestamps": shapes["shipped_before_paid"] + shapes["delivered_before_shipped"],
         },
         "order_lines": {
             "superseded_version": shapes["superseded_line_versions"],
             "negative_price": shapes["negative_price_lines"],
+            "missing_cost": shapes["lines_missing_cost"],
         },
     }
     if "opportunities_closed_before_created" in shapes:
