@@ -1,7 +1,7 @@
 """Next-best products per customer from item-to-item association rules (sales_warehouse.recommendations).
 
-Discontinued products are never recommended. The number per customer comes from the YAML config
-(var('recommendations_per_customer')).
+Discontinued products are never recommended; guest orders (no customer) are ignored. The number
+per customer comes from the YAML config (var('recommendations_per_customer')).
 """
 
 from sales_warehouse.casting import typed_projection

@@ -13,6 +13,9 @@ products they have not bought (and that are still on sale); each candidate is sc
 rule from a product in the basket (highest confidence, then lift), and that product is reported
 as the antecedent. The top `per_customer` candidates per customer are kept.
 
+Rows without a customer (guest orders in real exports) or without a product are left out: a
+guest has no basket over time, gets no recommendations and does not count in N.
+
 Co-occurrence counts are one sparse matrix product (baskets^T x baskets); scoring works on the
 CSR structure in chunks of customers, so memory stays bounded.
 """
@@ -65,8 +68,18 @@ class Rules:
     valid: np.ndarray  # rule passes the support and lift thresholds
 
 
+def known_purchases(purchases: pd.DataFrame) -> pd.DataFrame:
+    """(customer_id, product_id) rows with both ids, as int64 (a null id makes pandas use floats)."""
+    known = purchases.loc[purchases["customer_id"].notna() & purchases["product_id"].notna()]
+    return known.astype({"customer_id": "int64", "product_id": "int64"})
+
+
 def build_baskets(purchases: pd.DataFrame) -> Baskets:
-    """Binary customer x product matrix from (customer_id, product_id) rows; ids sorted."""
+    """Binary customer x product matrix from (customer_id, product_id) rows; ids sorted.
+
+    Rows with a null customer (guest orders) or product are ignored.
+    """
+    purchases = known_purchases(purchases[["customer_id", "product_id"]])
     customer_codes, customer_ids = pd.factorize(purchases["customer_id"], sort=True)
     product_codes, product_ids = pd.factorize(purchases["product_id"], sort=True)
     matrix = sparse.csr_matrix(
@@ -177,7 +190,8 @@ def product_recommendations(
     config: RecommendationConfig,
     excluded_products: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """purchases: one row per (customer_id, product_id) bought. Returns RECOMMENDATION_COLUMNS."""
+    """purchases: one row per (customer_id, product_id) bought; rows without a customer (guest
+    orders) or product are ignored. Returns RECOMMENDATION_COLUMNS."""
     baskets = build_baskets(purchases)
     rules = association_rules(baskets, config)
     return recommend(baskets, rules, config, excluded_products)[list(RECOMMENDATION_COLUMNS)]

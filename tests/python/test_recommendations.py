@@ -66,6 +66,23 @@ def test_recommendations_by_hand() -> None:
     ]
 
 
+def test_guest_orders_are_ignored() -> None:
+    # Real exports: guest orders have no customer; DuckDB hands the ids back as nullable Int64
+    # (or float64). A null id used to become factorize code -1 and crash the sparse matrix.
+    guests = pd.DataFrame({"customer_id": [None, None, None], "product_id": [A, B, C]})
+    purchases = pd.concat([toy_purchases(), guests], ignore_index=True).astype({"customer_id": "Int64"})
+    config = RecommendationConfig(min_pair_customers=1)
+    result = product_recommendations(purchases, config)
+    pd.testing.assert_frame_equal(result, product_recommendations(toy_purchases(), config))
+    assert result["customer_id"].dtype == np.int64
+    baskets = build_baskets(purchases.astype({"customer_id": float}))
+    assert baskets.customer_ids.tolist() == [1, 2, 3, 4]  # guests are no basket and do not count in N
+    # A line without a product (null product_id) is ignored too.
+    unknown_product = pd.DataFrame({"customer_id": [4], "product_id": [None]}).astype("Int64")
+    with_unknown = pd.concat([toy_purchases().astype("Int64"), unknown_product], ignore_index=True)
+    pd.testing.assert_frame_equal(product_recommendations(with_unknown, config), result)
+
+
 def test_min_pair_customers_filters_rare_rules() -> None:
     result = product_recommendations(toy_purchases(), RecommendationConfig(min_pair_customers=3))
     assert result.empty
