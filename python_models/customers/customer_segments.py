@@ -2,7 +2,7 @@
 
 k, the sample sizes and the seed come from the YAML config (rendered with var('segment_k_min')
 and var('segment_k_max')): dbt reads dbt.config() of a Python model statically, so a var cannot
-be used here.
+be used here. Too few customers give an empty table and a logged warning, not an error.
 """
 
 from sales_warehouse.casting import typed_projection

@@ -7,6 +7,7 @@ customer groups (truth/customer_groups.parquet), with k chosen by the silhouette
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import duckdb
@@ -20,14 +21,17 @@ from sales_warehouse.casting import typed_projection
 from sales_warehouse.segmentation import (
     PROFILE_COLUMNS,
     SEGMENT_COLUMNS,
+    SMALL_SEGMENT_NAME,
     SegmentationConfig,
     choose_k,
     customer_features,
     mix_counts,
     name_segments,
+    profile_segments,
     segment_customers,
     shrunk_shares,
     standardise,
+    unknown_customer_type,
 )
 
 MODELS_YAML = Path(__file__).parents[2] / "python_models" / "customers" / "_customers__python_models.yml"
@@ -137,6 +141,88 @@ def toy_mix() -> pd.DataFrame:
     )
 
 
+def planted_customers(
+    per_group: int = 40, seed: int = 0, outliers: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(behaviour, mix) shaped like the two intermediates on a real export: three planted groups
+    (frequent high spenders, one-off small buyers, businesses buying in bulk), customer_type with
+    nulls and an unknown value (is_business null, pandas 'boolean' dtype as DuckDB returns it),
+    and `outliers` extra customers with one enormous order."""
+    rng = np.random.default_rng(seed)
+    groups = [
+        # orders, revenue per order, recency, units per line, business
+        (20, 400.0, 15, 1.5, False),
+        (2, 40.0, 300, 1.0, False),
+        (10, 3000.0, 40, 20.0, True),
+    ]
+    rows = []
+    for orders, per_order, recency, units, business in groups:
+        for _ in range(per_group):
+            n = max(1, int(rng.poisson(orders)))
+            rows.append(
+                {
+                    "lifetime_orders": n,
+                    "lifetime_revenue": n * per_order * rng.lognormal(0, 0.2),
+                    "days_since_last_order": int(recency * rng.lognormal(0, 0.3)),
+                    "promotion_order_count": int(rng.binomial(n, 0.2)),
+                    "line_count": 2 * n,
+                    "unit_count": int(2 * n * units),
+                    "customer_type": "business" if business else "individual",
+                    "age_years": np.nan if business else float(rng.uniform(20, 70)),
+                }
+            )
+    for _ in range(outliers):
+        rows.append(
+            {
+                "lifetime_orders": 1,
+                "lifetime_revenue": 5_000_000.0,
+                "days_since_last_order": 1,
+                "promotion_order_count": 0,
+                "line_count": 1,
+                "unit_count": 5000,
+                "customer_type": "individual",
+                "age_years": 40.0,
+            }
+        )
+    behaviour = pd.DataFrame(rows)
+    behaviour.insert(0, "customer_id", np.arange(1, len(behaviour) + 1, dtype=np.int64))
+    # Real exports: a missing type and one the warehouse does not know (both individuals here).
+    behaviour.loc[[0, 5], "customer_type"] = None
+    behaviour.loc[7, "customer_type"] = "reseller"
+    behaviour["is_business"] = pd.array(
+        [None if kind is None else kind == "business" for kind in behaviour["customer_type"]], dtype="boolean"
+    )
+    behaviour["as_of_date"] = pd.Timestamp("2025-12-31")
+    channels = np.where(behaviour["customer_type"] == "business", "phone", "app")
+    mix = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "customer_id": behaviour["customer_id"],
+                    "mix_dimension": "channel",
+                    "mix_value": channels,
+                    "item_count": behaviour["lifetime_orders"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "customer_id": behaviour["customer_id"],
+                    "mix_dimension": "category",
+                    "mix_value": "Office",
+                    "item_count": behaviour["line_count"],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    # One of customer 1's orders has no channel.
+    mix.loc[0, "item_count"] -= 1
+    unknown_channel = pd.DataFrame(
+        [{"customer_id": 1, "mix_dimension": "channel", "mix_value": None, "item_count": 1}]
+    )
+    return behaviour, pd.concat([mix, unknown_channel], ignore_index=True)
+
+
 def test_shrunk_shares_by_hand() -> None:
     counts = pd.DataFrame({"app": [1.0, 3.0], "web": [0.0, 1.0]})
     totals = pd.Series([1.0, 4.0])
@@ -151,6 +237,29 @@ def test_mix_counts_fills_missing_values_with_zero() -> None:
     assert list(wide.columns) == ["app", "phone", "web"]
     assert wide.loc[2].tolist() == [3.0, 0.0, 1.0]
     assert wide.loc[4].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_mix_counts_null_value_is_unknown() -> None:
+    # Customer 1 (the first row) has an order without a channel: it is the value "unknown", not a
+    # crash (negative bincount index) and not counted for another customer's last channel.
+    mix = toy_mix().astype({"mix_value": object})
+    mix.loc[0, "mix_value"] = None
+    wide = mix_counts(mix, "channel", pd.Index([1, 2, 3], name="customer_id"))
+    assert list(wide.columns) == ["app", "phone", "unknown", "web"]
+    assert wide.loc[1].tolist() == [0.0, 0.0, 1.0, 0.0]
+    assert wide.loc[2].tolist() == [3.0, 0.0, 0.0, 1.0]
+
+
+def test_null_or_unknown_customer_type_is_not_business() -> None:
+    behaviour = toy_behaviour()
+    behaviour["customer_type"] = [None, "reseller", "business"]
+    behaviour["is_business"] = pd.array([None, False, True], dtype="boolean")  # as DuckDB returns it
+    features = customer_features(behaviour, toy_mix(), SegmentationConfig())
+    assert features["business_share"].tolist() == [0.0, 0.0, 1.0]  # customers 1, 2, 3
+    unknown = unknown_customer_type(behaviour.set_index("customer_id"))
+    assert unknown.to_dict() == {2: True, 1: True, 3: False}
+    # Without a customer_type column, a null is_business is the unknown type.
+    assert unknown_customer_type(behaviour.drop(columns="customer_type")).tolist() == [True, False, False]
 
 
 def test_customer_features_in_original_units() -> None:
@@ -224,6 +333,127 @@ def test_name_segments_numbers_repeated_names() -> None:
     ]
 
 
+def test_name_segments_gives_small_clusters_a_neutral_name() -> None:
+    # Cluster 3 is one customer with a huge order: by revenue rank alone it would be "high-value loyal".
+    profiles = pd.DataFrame(
+        {
+            "lifetime_revenue": [5_000.0, 80_000.0, 20_000.0, 9_000_000.0, 7_000_000.0],
+            "lifetime_orders": [5, 30, 11, 1, 1],
+            "average_order_value": [700.0, 5_000.0, 2_500.0, 9_000_000.0, 10.0],
+            "business_share": [0.02, 0.03, 0.04, 0.0, 1.0],
+            "customer_count": [400, 300, 290, 1, 9],
+        }
+    )
+    assert name_segments(profiles, min_share=0.02) == {
+        3: (1, SMALL_SEGMENT_NAME),
+        4: (2, f"{SMALL_SEGMENT_NAME} 2"),
+        1: (3, "high-value loyal"),
+        2: (4, "mainstream regular"),
+        0: (5, "price-sensitive occasional"),
+    }
+    assert name_segments(profiles)[3] == (1, "high-value loyal")  # no floor: the old behaviour
+
+
+def test_real_shaped_customers_are_segmented() -> None:
+    # Null and unknown customer_type (is_business <NA>) and a null channel used to crash with
+    # "cannot convert float NaN to bool".
+    behaviour, mix = planted_customers()
+    result = segment_customers(behaviour, mix, SegmentationConfig())
+    assert len(result.segments) == len(behaviour)
+    planted = {"high-value loyal", "price-sensitive occasional", "business bulk"}
+    names = set(result.profiles["segment_name"])
+    assert planted <= names
+    # Customer 1's one order without a channel makes it an outlier on the (z-scored, rare)
+    # channel_share__unknown feature: a cluster of its own, which the size floor keeps from
+    # being called "high-value loyal" although its revenue is the highest of the consumers.
+    assert names - planted == {SMALL_SEGMENT_NAME}
+    assert (
+        result.segments.loc[result.segments["customer_id"] == 1, "segment_name"].item() == SMALL_SEGMENT_NAME
+    )
+    assert not result.profiles["is_weak_structure"].any()
+    by_name = result.profiles.set_index("segment_name")
+    # Customers 1, 6 (null type) and 8 ("reseller") are frequent high spenders, not businesses.
+    assert by_name["unknown_type_share"].to_dict() == {
+        "business bulk": 0.0,
+        SMALL_SEGMENT_NAME: 1.0,
+        "high-value loyal": pytest.approx(2 / 39),
+        "price-sensitive occasional": 0.0,
+    }
+    unknown = result.segments.set_index("customer_id").loc[[6, 8], "segment_name"]
+    assert (unknown == "high-value loyal").all()
+
+
+def test_outlier_cluster_is_a_small_cluster(caplog: pytest.LogCaptureFixture) -> None:
+    behaviour, mix = planted_customers(per_group=60, outliers=2)
+    with caplog.at_level(logging.WARNING, logger="sales_warehouse.segmentation"):
+        result = segment_customers(behaviour, mix, SegmentationConfig(k_min=4, k_max=4))
+    outliers = result.segments.loc[result.segments["customer_id"] > 180]
+    assert (outliers["segment_name"] == SMALL_SEGMENT_NAME).all()
+    assert (outliers["segment_id"] == 1).all()  # still ordered by revenue
+    small = result.profiles.set_index("segment_name").loc[SMALL_SEGMENT_NAME]
+    assert bool(small["is_small_segment"]) and small["customer_count"] == 2
+    assert "high-value loyal" in set(result.profiles["segment_name"])
+    assert any("small cluster" in message for message in caplog.messages)
+
+
+def test_weak_structure_is_flagged_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    behaviour, mix = planted_customers()
+    with caplog.at_level(logging.WARNING, logger="sales_warehouse.segmentation"):
+        result = segment_customers(behaviour, mix, SegmentationConfig(weak_silhouette=0.99))
+    assert result.profiles["is_weak_structure"].all()
+    assert any("weak structure" in message for message in caplog.messages)
+    # Customers without groups: one log-normal blob (silhouette about 0.12 for every k).
+    behaviour, mix = planted_customers(per_group=100)
+    rng = np.random.default_rng(0)
+    n = len(behaviour)
+    orders = np.exp(rng.normal(2.5, 0.4, n)).astype(int) + 1
+    lines = (orders * np.exp(rng.normal(0.7, 0.3, n))).astype(int) + orders
+    blob = behaviour.assign(
+        lifetime_orders=orders,
+        lifetime_revenue=orders * np.exp(rng.normal(4, 0.4, n)),
+        days_since_last_order=np.exp(rng.normal(4, 0.5, n)).astype(int),
+        promotion_order_count=rng.binomial(orders, 0.2),
+        line_count=lines,
+        unit_count=(lines * np.exp(rng.normal(0.5, 0.3, n))).astype(int) + lines,
+        customer_type="individual",
+        is_business=False,
+        age_years=rng.normal(45, 12, n),
+    )
+    weak = segment_customers(blob, mix.loc[mix["mix_dimension"] == "category"], SegmentationConfig())
+    assert weak.profiles["is_weak_structure"].all(), weak.choice
+    assert weak.profiles["overall_silhouette"].iloc[0] < 0.15
+
+
+def test_too_few_customers_give_empty_results_and_a_reason(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="sales_warehouse.segmentation"):
+        result = segment_customers(toy_behaviour(), toy_mix(), SegmentationConfig())
+    assert result.segments.empty and list(result.segments.columns) == list(SEGMENT_COLUMNS)
+    assert result.profiles.empty and list(result.profiles.columns) == list(PROFILE_COLUMNS)
+    assert result.choice is None
+    assert "3 customers with orders are too few" in result.issues[0]
+    assert caplog.messages == list(result.issues)
+    assert profile_segments(toy_behaviour(), toy_mix(), result.segments, SegmentationConfig()).empty
+    # The floor is at least k_min + 1 customers whatever min_customers says.
+    assert SegmentationConfig(min_customers=1, k_min=5, k_max=6).customers_needed == 6
+
+
+def test_profiles_from_stored_segments_match_the_segmentation_run() -> None:
+    behaviour, mix = planted_customers(per_group=60, outliers=2)
+    config = SegmentationConfig(k_min=3, k_max=5)
+    result = segment_customers(behaviour, mix, config)
+    # As customer_segment_profiles reads it: from the table, in any order, with DuckDB's types.
+    con = duckdb.connect()
+    con.register("result_segments", result.segments)
+    stored = con.sql(
+        f"select {typed_projection(SEGMENT_COLUMNS)} from result_segments order by segment_name desc"
+    ).df()
+    profiles = profile_segments(behaviour, mix, stored, config)
+    pd.testing.assert_frame_equal(
+        profiles.drop(columns="as_of_date"), result.profiles.drop(columns="as_of_date"), check_dtype=False
+    )
+    assert profiles["chosen_k"].iloc[0] == result.choice.k
+
+
 def test_config_rejects_bad_ranges() -> None:
     with pytest.raises(ValueError, match="k_min"):
         SegmentationConfig(k_min=5, k_max=4)
@@ -262,6 +492,11 @@ def test_segmentation_is_deterministic_and_profiles_add_up(demo_inputs) -> None:
     }
     assert list(first.profiles.columns) == list(PROFILE_COLUMNS)
     assert list(first.segments.columns) == list(SEGMENT_COLUMNS)
+    # The demo groups are well separated and large: nothing to warn about.
+    assert first.issues == ()
+    assert not first.profiles["is_small_segment"].any() and not first.profiles["is_weak_structure"].any()
+    # customer_segment_profiles, built from the stored segments, has the same numbers.
+    pd.testing.assert_frame_equal(profile_segments(behaviour, mix, first.segments, config), first.profiles)
 
 
 def test_yaml_documents_the_cast_types() -> None:
