@@ -1,16 +1,18 @@
 """Held-out quality of the opportunity win model: AUC, Brier score, calibration, drivers.
 
-Enabled by var('enable_pipeline') through the YAML config (see opportunity_scores).
+Enabled by var('enable_pipeline') through the YAML config (see opportunity_scores). The status and
+scoring_status rows say whether there was enough data to evaluate and to score (0 = no, detail
+says why); with too little data they are the only rows.
 """
 
 from sales_warehouse.casting import typed_projection
-from sales_warehouse.scoring import METRIC_COLUMNS, ScoringConfig, evaluate, metrics_frame
+from sales_warehouse.scoring import METRIC_COLUMNS, ScoringConfig, model_metrics
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     visits = dbt.ref("int_opportunity_stage_visits_featurized").df()
 
-    metrics = metrics_frame(evaluate(visits, ScoringConfig()))
+    metrics = model_metrics(visits, ScoringConfig())
 
     return session.from_df(metrics).project(typed_projection(METRIC_COLUMNS))

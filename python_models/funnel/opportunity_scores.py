@@ -1,18 +1,19 @@
 """Win probability of every open opportunity (sales_warehouse.scoring).
 
 Enabled by var('enable_pipeline') through the YAML config: dbt reads dbt.config() of a Python
-model statically, so a var cannot be used here.
+model statically, so a var cannot be used here. With too little data to fit the model the table
+is empty and a warning is logged; model_metrics' scoring_status row says why.
 """
 
 from sales_warehouse.casting import typed_projection
-from sales_warehouse.scoring import SCORE_COLUMNS, ScoringConfig, score_open
+from sales_warehouse.scoring import SCORE_COLUMNS, ScoringConfig, opportunity_scores
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     visits = dbt.ref("int_opportunity_stage_visits_featurized").df()
 
-    scores = score_open(visits, ScoringConfig())
+    scores = opportunity_scores(visits, ScoringConfig())
 
     # pandas hands back timestamps and doubles: cast to the documented types.
     return session.from_df(scores).project(typed_projection(SCORE_COLUMNS))

@@ -17,10 +17,19 @@ Features (all known at the observation time): stage (one-hot), log amount, days 
 activity counts, the rep's smoothed win rate on deals closed before the opportunity was created,
 rep tenure and level, lead source and region. Drivers are reported as permutation importance
 (drop in held-out AUC when a feature is shuffled) and standardized coefficients.
+
+Too little data never fails the build. Real exports can have no stage history of open stages,
+or only won deals (no lost ones) in the training period: a logistic regression cannot be fitted
+on one class. `evaluate` and `score_open` then raise NotEnoughData; the dbt-facing
+`opportunity_scores` returns an empty frame and `model_metrics` returns its `status` and
+`scoring_status` rows (value 0, the reason in `detail`), and both log the reason as a warning.
+A metric that is undefined (the AUC of a held-out period with one class) is left out, and the
+status row says so, instead of being stored as null.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,6 +67,8 @@ SCORE_COLUMNS: dict[str, str] = {
     "scored_at": "timestamp",
     "model_name": "varchar",
 }
+logger = logging.getLogger(__name__)
+
 METRIC_COLUMNS: dict[str, str] = {
     "model_name": "varchar",
     "metric_name": "varchar",
@@ -75,12 +86,26 @@ class ScoringConfig:
     calibration_bins: int = 10
     permutation_repeats: int = 5
     random_state: int = 42
+    # Fewer won or fewer lost training deals than this: no model (empty scores, status 0).
+    min_deals_per_class: int = 5
 
     def __post_init__(self) -> None:
         if not 0 < self.test_share < 1:
             raise ValueError(f"test_share must be in (0, 1), got {self.test_share}")
         if self.censor_days < 0 or self.rep_prior_weight < 0:
             raise ValueError("censor_days and rep_prior_weight must be >= 0")
+        if self.min_deals_per_class < 1:
+            raise ValueError(f"min_deals_per_class must be >= 1, got {self.min_deals_per_class}")
+
+
+class NotEnoughData(ValueError):
+    """The data cannot support the model (the message says why)."""
+
+
+NO_STAGE_HISTORY = (
+    "no open-stage history: int_opportunity_stage_visits_featurized has no rows (no opportunity "
+    "stage history, or only closing stages)"
+)
 
 
 def smoothed_rate(successes: pd.Series, trials: pd.Series, prior: pd.Series, weight: float) -> pd.Series:
@@ -153,8 +178,31 @@ def training_rows(closed: pd.DataFrame, until: pd.Timestamp, config: ScoringConf
     return closed.loc[keep]
 
 
+def check_training_rows(train: pd.DataFrame, until: pd.Timestamp, config: ScoringConfig) -> None:
+    """Raise NotEnoughData unless the training deals include min_deals_per_class won and lost."""
+    deals = train.drop_duplicates("opportunity_id")["is_won"].astype(bool)
+    won, lost = int(deals.sum()), int((~deals).sum())
+    if min(won, lost) < config.min_deals_per_class:
+        raise NotEnoughData(
+            f"too few deals to train the win model: {won} won and {lost} lost deals closed before "
+            f"{until:%Y-%m-%d %H:%M} and created at least {config.censor_days:g} days before it "
+            f"(need at least {config.min_deals_per_class} of each)"
+        )
+
+
+def fit_model(train: pd.DataFrame, until: pd.Timestamp, config: ScoringConfig) -> tuple[Pipeline, list[str]]:
+    """The fitted pipeline and its feature columns; NotEnoughData on too few won or lost deals."""
+    check_training_rows(train, until, config)
+    numeric, categorical = available_features(train)
+    features = numeric + categorical
+    model = build_model(numeric, categorical, config).fit(train[features], train["is_won"].astype(int))
+    return model, features
+
+
 def time_split(visits: pd.DataFrame, config: ScoringConfig) -> TimeSplit:
     closed = visits.loc[visits["is_closed"].astype(bool)]
+    if closed.empty:
+        raise NotEnoughData("no closed deal has open-stage history: nothing to train or evaluate on")
     close_times = closed.drop_duplicates("opportunity_id")["opportunity_closed_at"]
     cutoff = pd.Timestamp(close_times.quantile(1 - config.test_share))
     test = closed.loc[closed["opportunity_closed_at"] >= cutoff]
@@ -209,15 +257,17 @@ class Evaluation:
 
 
 def evaluate(visits: pd.DataFrame, config: ScoringConfig) -> Evaluation:
-    """Train before the cutoff, score the visits of deals closed after it."""
+    """Train before the cutoff, score the visits of deals closed after it.
+
+    Raises NotEnoughData without stage visits, closed deals, or won and lost training deals.
+    """
+    if visits.empty:
+        raise NotEnoughData(NO_STAGE_HISTORY)
     frame = add_model_features(visits, config)
     split = time_split(frame, config)
-    numeric, categorical = available_features(split.train)
-    model = build_model(numeric, categorical, config).fit(
-        split.train[numeric + categorical], split.train["is_won"].astype(int)
-    )
+    model, features = fit_model(split.train, split.cutoff, config)
     labels = split.test["is_won"].astype(int).to_numpy()
-    predicted = model.predict_proba(split.test[numeric + categorical])[:, 1]
+    predicted = model.predict_proba(split.test[features])[:, 1]
     both_classes = len(np.unique(labels)) == 2  # AUC is undefined on a one-class test period
     return Evaluation(
         cutoff=split.cutoff,
@@ -233,27 +283,42 @@ def evaluate(visits: pd.DataFrame, config: ScoringConfig) -> Evaluation:
         test_opportunities=int(split.test["opportunity_id"].nunique()),
         calibration=calibration_table(labels, predicted, config.calibration_bins),
         importance=(
-            driver_importance(model, split.test, numeric + categorical, config)
-            if both_classes
-            else pd.Series(dtype=float)
+            driver_importance(model, split.test, features, config) if both_classes else pd.Series(dtype=float)
         ),
         coefficients=standardized_coefficients(model),
     )
 
 
-def score_open(visits: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
-    """Win probability of every open opportunity at its current stage (model refitted on all closed)."""
+def scoring_rows(visits: pd.DataFrame, config: ScoringConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(featurized visits, training rows: every deal closed by the as-of time, censored as usual).
+
+    Raises NotEnoughData without stage visits or without enough won and lost training deals.
+    """
+    if visits.empty:
+        raise NotEnoughData(NO_STAGE_HISTORY)
     frame = add_model_features(visits, config)
     closed = frame.loc[frame["is_closed"].astype(bool)]
     scored_at = pd.Timestamp(frame["observed_at"].max())
     train = training_rows(closed, scored_at, config)
-    numeric, categorical = available_features(train)
-    model = build_model(numeric, categorical, config).fit(
-        train[numeric + categorical], train["is_won"].astype(int)
-    )
+    check_training_rows(train, scored_at, config)
+    return frame, train
+
+
+def open_visits(frame: pd.DataFrame) -> pd.DataFrame:
+    """The current stage visit of every open opportunity, by opportunity_id."""
     current = frame.loc[frame["is_current_stage"].astype(bool) & ~frame["is_closed"].astype(bool)]
-    current = current.sort_values("opportunity_id", kind="stable")
-    probability = model.predict_proba(current[numeric + categorical])[:, 1] if len(current) else np.array([])
+    return current.sort_values("opportunity_id", kind="stable")
+
+
+def score_open(visits: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
+    """Win probability of every open opportunity at its current stage (model refitted on all closed).
+
+    Raises NotEnoughData when no model can be fitted (see scoring_rows).
+    """
+    frame, train = scoring_rows(visits, config)
+    model, features = fit_model(train, pd.Timestamp(frame["observed_at"].max()), config)
+    current = open_visits(frame)
+    probability = model.predict_proba(current[features])[:, 1] if len(current) else np.array([])
     amount = current["amount"].astype(float).to_numpy()
     return pd.DataFrame(
         {
@@ -314,3 +379,64 @@ def metrics_frame(evaluation: Evaluation, model_name: str = MODEL_NAME) -> pd.Da
             "detail": [detail for _, _, detail in rows],
         }
     )
+
+
+def opportunity_scores(visits: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
+    """score_open for the dbt model: with too little data an empty SCORE_COLUMNS frame and a
+    logged warning (model_metrics' scoring_status row says why), never an error."""
+    try:
+        return score_open(visits, config)
+    except NotEnoughData as reason:
+        logger.warning("opportunity_scores is empty: %s", reason)
+        return pd.DataFrame(columns=list(SCORE_COLUMNS))
+
+
+def status_row(name: str, reason: NotEnoughData | None, ok_detail: str, model_name: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "model_name": [model_name],
+            "metric_name": [name],
+            "metric_value": [0.0 if reason else 1.0],
+            "detail": [f"not enough data: {reason}" if reason else ok_detail],
+        }
+    )
+
+
+def model_metrics(visits: pd.DataFrame, config: ScoringConfig, model_name: str = MODEL_NAME) -> pd.DataFrame:
+    """METRIC_COLUMNS for the dbt model: the held-out metrics (metrics_frame) plus two status rows.
+
+    status: 1 = the model was evaluated; 0 = not enough data, detail says why, and no other
+    metric row. scoring_status: 1 = a scoring model could be fitted (opportunity_scores has the
+    open deals); 0 = opportunity_scores is empty, detail says why. Undefined metrics (NaN, e.g. the
+    AUC of a one-class held-out period) are left out and listed in the status detail. Never raises
+    on too little data; an evaluation status 0 is logged as a warning (opportunity_scores logs its
+    own).
+    """
+    try:
+        metrics = metrics_frame(evaluate(visits, config), model_name)
+        evaluation_reason = None
+    except NotEnoughData as reason:
+        metrics, evaluation_reason = pd.DataFrame(columns=list(METRIC_COLUMNS)), reason
+        logger.warning("%s not evaluated: %s", model_name, reason)
+    undefined = metrics.loc[metrics["metric_value"].isna(), "metric_name"].tolist()
+    ok_detail = "evaluated on the held-out period"
+    if undefined:
+        left_out = ", ".join(undefined)
+        ok_detail += f"; undefined as the held-out deals are all won or all lost, left out: {left_out}"
+        metrics = metrics.loc[metrics["metric_value"].notna()]
+    try:
+        open_count = len(open_visits(scoring_rows(visits, config)[0]))
+        scoring_reason = None
+    except NotEnoughData as reason:
+        open_count, scoring_reason = 0, reason
+    scoring = status_row(
+        "scoring_status",
+        scoring_reason,
+        f"model refitted on the deals closed by the as-of time; {open_count} open opportunities "
+        "scored in opportunity_scores",
+        model_name,
+    )
+    frames = [status_row("status", evaluation_reason, ok_detail, model_name), scoring]
+    if not metrics.empty:
+        frames.append(metrics)
+    return pd.concat(frames, ignore_index=True)[list(METRIC_COLUMNS)]

@@ -9,6 +9,7 @@ the ceiling; the model must reach the bar and come close to the ceiling.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import duckdb
@@ -21,11 +22,14 @@ from sklearn.metrics import roc_auc_score
 from sales_warehouse.scoring import (
     METRIC_COLUMNS,
     SCORE_COLUMNS,
+    NotEnoughData,
     ScoringConfig,
     add_model_features,
     calibration_table,
     evaluate,
     metrics_frame,
+    model_metrics,
+    opportunity_scores,
     score_open,
     smoothed_rate,
     time_split,
@@ -156,6 +160,122 @@ def oracle_auc(visits: pd.DataFrame, raw: Path, manifest: dict, config: ScoringC
     return float(roc_auc_score(test["is_won"].astype(int), probability))
 
 
+def toy_visits(won: list[bool], open_deals: int = 3, seed: int = 0) -> pd.DataFrame:
+    """Stage visits shaped like int_opportunity_stage_visits_featurized on a small real export.
+
+    One closed deal per entry of `won`, created a week apart and closed 30 days later: won deals
+    pass every open stage, lost ones stop after one to three; then `open_deals` deals still open
+    at the as-of time (a day after the last close), each in its current stage. Nullable columns
+    as DuckDB returns them (rep_level and tenure null: no HR export).
+    """
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2024-01-01")
+    rows = []
+    deals = [(outcome, True) for outcome in won] + [(False, False)] * open_deals
+    as_of = start + pd.Timedelta(days=7 * (len(won) - 1) + 31)
+    won_so_far = closed_so_far = 0
+    for number, (is_won, is_closed) in enumerate(deals):
+        created = start + pd.Timedelta(days=7 * number) if is_closed else as_of - pd.Timedelta(days=20)
+        closed = created + pd.Timedelta(days=30) if is_closed else pd.NaT
+        stages = 5 if is_won else int(rng.integers(1, 4))
+        amount = float(rng.lognormal(10, 0.5)) * (1.5 if is_won else 1.0)
+        for order in range(1, stages + 1):
+            entered = created + pd.Timedelta(days=5 * (order - 1))
+            current = not is_closed and order == stages
+            observed = as_of if current else entered + pd.Timedelta(days=2.5)
+            rows.append(
+                {
+                    "opportunity_id": 1000 + number,
+                    "sales_rep_id": 1 + number % 3,
+                    "stage_name": STAGES[order - 1],
+                    "stage_order": order,
+                    "lead_source": ["web", "referral", None][number % 3],
+                    "region_code": "north",
+                    "rep_level": None,
+                    "amount": amount,
+                    "days_in_stage": (observed - entered) / pd.Timedelta(days=1),
+                    "activity_count": int(rng.poisson(order * (3 if is_won else 1))),
+                    "stage_activity_count": int(rng.poisson(2)),
+                    "rep_prior_closed_count": closed_so_far // 3,
+                    "rep_prior_won_count": won_so_far // 3,
+                    "company_prior_closed_count": closed_so_far,
+                    "company_prior_won_count": won_so_far,
+                    "rep_tenure_years": np.nan,
+                    "is_current_stage": current,
+                    "is_closed": is_closed,
+                    "is_won": is_won,
+                    "opportunity_created_at": created,
+                    "opportunity_closed_at": closed,
+                    "observed_at": observed,
+                }
+            )
+        closed_so_far += int(is_closed)
+        won_so_far += int(is_won)
+    return pd.DataFrame(rows)
+
+
+def test_only_won_deals_give_empty_scores_and_a_status(caplog: pytest.LogCaptureFixture) -> None:
+    # A fresh CRM export with only won deals: LogisticRegression used to fail on one class.
+    visits = toy_visits([True] * 40)
+    config = ScoringConfig()
+    with pytest.raises(NotEnoughData, match="0 lost deals"):
+        evaluate(visits, config)
+    with caplog.at_level(logging.WARNING, logger="sales_warehouse.scoring"):
+        scores = opportunity_scores(visits, config)
+        metrics = model_metrics(visits, config)
+    assert scores.empty and list(scores.columns) == list(SCORE_COLUMNS)
+    assert list(metrics.columns) == list(METRIC_COLUMNS)
+    assert metrics["metric_name"].tolist() == ["status", "scoring_status"]
+    assert metrics["metric_value"].tolist() == [0.0, 0.0]
+    assert metrics["detail"].str.contains("not enough data: too few deals to train").all()
+    assert metrics["detail"].str.contains("won and 0 lost deals").all()
+    assert len(caplog.messages) == 2 and all("0 lost deals" in message for message in caplog.messages)
+
+
+def test_no_open_stage_history_gives_empty_results(caplog: pytest.LogCaptureFixture) -> None:
+    # Stage history with only closing stages (or none): the visits model has no rows.
+    visits = toy_visits([True, False] * 20).iloc[0:0]
+    with caplog.at_level(logging.WARNING, logger="sales_warehouse.scoring"):
+        scores = opportunity_scores(visits, ScoringConfig())
+        metrics = model_metrics(visits, ScoringConfig())
+    assert scores.empty and list(scores.columns) == list(SCORE_COLUMNS)
+    assert metrics["metric_value"].tolist() == [0.0, 0.0]
+    assert metrics["detail"].str.contains("no open-stage history").all()
+    assert caplog.messages
+
+
+def test_too_few_lost_deals_is_not_enough() -> None:
+    visits = toy_visits([True] * 30 + [False] * 2 + [True] * 10)
+    with pytest.raises(NotEnoughData, match="need at least 5 of each"):
+        score_open(visits, ScoringConfig())
+    assert len(score_open(visits, ScoringConfig(min_deals_per_class=2))) == 3
+
+
+def test_enough_mixed_deals_are_scored_with_status_rows() -> None:
+    visits = toy_visits([number % 3 != 0 for number in range(60)])
+    scores = opportunity_scores(visits, ScoringConfig())
+    assert sorted(scores["opportunity_id"]) == [1060, 1061, 1062]
+    metrics = model_metrics(visits, ScoringConfig()).set_index("metric_name")
+    assert metrics.loc["status", "metric_value"] == 1.0
+    assert metrics.loc["scoring_status", "metric_value"] == 1.0
+    assert "3 open opportunities scored" in metrics.loc["scoring_status", "detail"]
+    assert {"auc", "brier_score", "train_rows"} <= set(metrics.index)
+    assert metrics["metric_value"].notna().all()
+
+
+def test_one_class_held_out_period_leaves_undefined_metrics_out() -> None:
+    # The latest quarter of closes are all wins: the held-out AUCs are undefined. They used to be
+    # stored as null and fail model_metrics' not_null test.
+    visits = toy_visits([number % 2 == 0 for number in range(60)] + [True] * 20)
+    evaluation = evaluate(visits, ScoringConfig())
+    assert np.isnan(evaluation.auc)
+    metrics = model_metrics(visits, ScoringConfig()).set_index("metric_name")
+    assert metrics["metric_value"].notna().all()
+    assert "auc" not in metrics.index and "auc_stage_only_baseline" not in metrics.index
+    assert metrics.loc["status", "metric_value"] == 1.0
+    assert metrics.loc["status", "detail"].endswith("left out: auc, auc_stage_only_baseline")
+
+
 def test_smoothed_rate_by_hand() -> None:
     rate = smoothed_rate(pd.Series([3.0, 0.0]), pd.Series([10.0, 0.0]), pd.Series([0.2, 0.2]), 20.0)
     assert rate.tolist() == pytest.approx([(3 + 4) / 30, 0.2])
@@ -236,6 +356,13 @@ def test_metrics_frame_long_format(demo_evaluation) -> None:
     assert {"auc", "brier_score", "calibration_bin_01_predicted", "calibration_bin_10_observed"} <= names
     assert any(name.startswith("driver_importance__") for name in names)
     assert json.dumps(metrics["metric_value"].tolist())  # plain floats
+
+
+def test_model_metrics_on_demo_data(demo_visits: pd.DataFrame, demo_evaluation) -> None:
+    metrics = model_metrics(demo_visits, ScoringConfig())
+    status = metrics.iloc[:2].set_index("metric_name")["metric_value"].to_dict()
+    assert status == {"status": 1.0, "scoring_status": 1.0}
+    pd.testing.assert_frame_equal(metrics.iloc[2:].reset_index(drop=True), metrics_frame(demo_evaluation))
 
 
 def test_yaml_documents_the_cast_types() -> None:
