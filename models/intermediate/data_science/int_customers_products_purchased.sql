@@ -9,7 +9,7 @@ with
 order_lines as (
 
     select * from {{ ref('fct_order_lines') }}
-    where is_revenue
+    where is_revenue and not is_credit_note and customer_id is not null
 
 ),
 

@@ -17,15 +17,16 @@ customers as (
 
 orders as (
 
+    {# Purchases of known customers: counted orders, no guests, no credit notes. #}
     select * from {{ ref('fct_orders') }}
-    where is_revenue
+    where is_counted_order and customer_id is not null
 
 ),
 
 order_lines as (
 
     select * from {{ ref('fct_order_lines') }}
-    where is_revenue
+    where is_revenue and not is_credit_note and customer_id is not null
 
 ),
 

@@ -38,12 +38,13 @@ revenue_orders as (
         orders.customer_id,
         orders.order_id,
         orders.net_amount,
+        orders.is_counted_order,
         orders.placed_date,
         orders.placed_at
     from orders
     cross join as_of
     where
-        orders.is_counted_order
+        orders.is_revenue
         and orders.customer_id is not null
         and orders.placed_date <= as_of.as_of_date
 
@@ -53,9 +54,16 @@ sequenced as (
 
     select
         *,
-        min(placed_date) over (partition by customer_id) as first_order_date,
-        row_number() over (partition by customer_id order by placed_at, order_id) as customer_order_number,
-        lag(placed_date) over (partition by customer_id order by placed_at, order_id) as previous_order_date
+        {# Orders (is_counted_order) set the cohort and the sequence; credit notes only net revenue. #}
+        min(placed_date) filter (where is_counted_order) over (partition by customer_id) as first_order_date,
+        case
+            when is_counted_order
+                then row_number() over (partition by customer_id, is_counted_order order by placed_at, order_id)
+        end as customer_order_number,
+        case
+            when is_counted_order
+                then lag(placed_date) over (partition by customer_id, is_counted_order order by placed_at, order_id)
+        end as previous_order_date
     from revenue_orders
 
 ),
@@ -65,6 +73,7 @@ customer_orders as (
     select
         customer_id,
         net_amount,
+        is_counted_order,
         customer_order_number,
         {{ dbt.date_trunc('month', 'first_order_date') }} as cohort_month,
         {{ dbt.datediff(
@@ -74,6 +83,7 @@ customer_orders as (
         ) }} as months_since_first_order,
         {{ dbt.datediff('previous_order_date', 'placed_date', 'day') }} as days_since_previous_order
     from sequenced
+    where first_order_date is not null
 
 ),
 
@@ -109,7 +119,7 @@ monthly_activity as (
     select
         cohort_month,
         months_since_first_order,
-        count(distinct customer_id) as active_customers,
+        count(distinct customer_id) filter (where is_counted_order) as active_customers,
         sum(net_amount) as cohort_revenue,
         percentile_cont(0.5) within group (order by days_since_previous_order) as median_days_between_orders
     from customer_orders

@@ -10,7 +10,8 @@
 {#
     Daily sales KPIs by customer region x order channel x product category.
 
-    Revenue measures count lines of orders with is_revenue (paid, shipped, delivered). Returns are
+    Revenue measures count lines of orders with is_revenue (paid, shipped, delivered; credit notes
+    negatively, on the day they were issued); order counts use is_counted_order. Returns are
     attributed to the date the returned line was ordered (not the return date), so return_rate
     compares units with the sale they came from; a recent day's rate still grows while its returns
     come in. A fully returned order leaves revenue (its status becomes 'returned'), so the rate's
@@ -87,7 +88,10 @@ lines_enriched as (
         order_lines.channel,
         coalesce(products.category, 'unknown') as product_category,
         coalesce(order_lines.is_revenue, false) as is_revenue,
+        order_lines.is_credit_note,
+        coalesce(orders.is_counted_order, false) as is_counted_order,
         coalesce(orders.is_first_order, false) as is_first_order,
+        coalesce(orders.is_guest_order, false) as is_guest_order,
         returned_lines.order_id is not null as has_return,
         order_lines.quantity,
         order_lines.gross_amount,
@@ -168,12 +172,17 @@ daily as (
         sum(net_amount) filter (where is_revenue) as net_revenue,
         sum(gross_amount) filter (where is_revenue) as gross_amount,
         sum(discount_amount) filter (where is_revenue) as discount_amount,
-        sum(margin_amount) filter (where is_revenue) as margin_amount,
-        count(distinct order_id) filter (where is_revenue) as order_count,
-        count(distinct order_id) filter (where is_revenue and is_first_order) as new_customer_orders,
+        {# Margin is unknown for the cell when the cost of any revenue line is unknown. #}
+        case
+            when count(margin_amount) filter (where is_revenue) = count(*) filter (where is_revenue)
+                then coalesce(sum(margin_amount) filter (where is_revenue), 0)
+        end as margin_amount,
+        count(distinct order_id) filter (where is_counted_order) as order_count,
+        count(distinct order_id) filter (where is_counted_order and is_first_order) as new_customer_orders,
+        count(distinct order_id) filter (where is_counted_order and is_guest_order) as guest_orders,
         sum(quantity) filter (where is_revenue) as units,
         sum(returned_quantity) as returned_units,
-        sum(quantity) filter (where is_revenue or has_return) as units_before_returns,
+        sum(quantity) filter (where (is_revenue or has_return) and not is_credit_note) as units_before_returns,
         sum(refund_amount) as refund_amount,
         max(source_loaded_at) as source_loaded_at
     from lines_to_process
@@ -192,10 +201,11 @@ final as (
         cast(coalesce(net_revenue, 0) as decimal(18, 2)) as net_revenue,
         cast(coalesce(gross_amount, 0) as decimal(18, 2)) as gross_amount,
         cast(coalesce(discount_amount, 0) as decimal(18, 2)) as discount_amount,
-        cast(coalesce(margin_amount, 0) as decimal(18, 2)) as margin_amount,
+        cast(margin_amount as decimal(18, 2)) as margin_amount,
         cast(order_count as bigint) as order_count,
         cast(new_customer_orders as bigint) as new_customer_orders,
-        cast(order_count - new_customer_orders as bigint) as returning_customer_orders,
+        cast(order_count - new_customer_orders - guest_orders as bigint) as returning_customer_orders,
+        cast(guest_orders as bigint) as guest_orders,
         cast(coalesce(units, 0) as bigint) as units,
         cast(net_revenue / nullif(order_count, 0) as decimal(18, 2)) as average_order_value,
         cast(margin_amount / nullif(net_revenue, 0) as double) as margin_rate,
