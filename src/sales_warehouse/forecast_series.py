@@ -17,6 +17,7 @@ import pandas as pd
 
 FloatArray = npt.NDArray[np.float64]
 DayArray = npt.NDArray[np.datetime64]
+IntArray = npt.NDArray[np.int64]
 
 ALL = "all"
 # Series levels, finest first: a region x category, a region over all categories, a category over
@@ -24,6 +25,9 @@ ALL = "all"
 SERIES_LEVELS: tuple[str, ...] = ("region_category", "region", "category", "total")
 SPRING_FESTIVAL_PHASES: tuple[str, ...] = ("before", "during", "after")
 DAYS_PER_YEAR = 365.25
+# Leading columns of the design matrix: intercept, trend, six weekday dummies; the yearly Fourier
+# terms follow (see `yearly_columns`).
+LEADING_FEATURES = 8
 
 
 def series_id(region_code: str, category: str) -> str:
@@ -60,6 +64,26 @@ class SeriesPanel:
 def day_array(start: date, end: date) -> DayArray:
     """Every day from start to end, both included."""
     return np.arange(np.datetime64(start, "D"), np.datetime64(end, "D") + 1)
+
+
+def weekday_index(days: DayArray) -> IntArray:
+    """Day of the week of each day, 0 = Monday to 6 = Sunday (1970-01-01 was a Thursday)."""
+    return (np.asarray(days, dtype="datetime64[D]").astype(np.int64) + 3) % 7
+
+
+def empty_panel() -> SeriesPanel:
+    """A panel without days or series (no history to learn from)."""
+    series = pd.DataFrame(
+        {
+            "series_id": pd.Series(dtype=object),
+            "region_code": pd.Series(dtype=object),
+            "category": pd.Series(dtype=object),
+            "series_level": pd.Series(dtype=object),
+            "is_total": pd.Series(dtype=bool),
+            "is_grand_total": pd.Series(dtype=bool),
+        }
+    )
+    return SeriesPanel(np.array([], dtype="datetime64[D]"), series, np.zeros((0, 0)), np.zeros((0, 0)))
 
 
 def _series_frame(keys: Sequence[tuple[str, str]], level: str) -> pd.DataFrame:
@@ -133,6 +157,11 @@ def prepare_panel(daily: pd.DataFrame, start: date, end: date, with_totals: bool
     )
 
 
+def yearly_columns(fourier_order: int) -> slice:
+    """Columns of the yearly Fourier terms in the matrix of `calendar_design`."""
+    return slice(LEADING_FEATURES, LEADING_FEATURES + 2 * fourier_order)
+
+
 @dataclass(frozen=True)
 class CalendarDesign:
     """The regression's driver matrix: one row per calendar day, history first, then the horizon."""
@@ -180,7 +209,8 @@ def calendar_design(calendar: pd.DataFrame, fourier_order: int = 3) -> CalendarD
         raise ValueError("history days must come before the forecast horizon")
 
     names: list[str] = ["intercept", "trend_years"]
-    columns: list[FloatArray] = [np.ones(len(frame)), (dates - dates[0]).astype(np.float64) / DAYS_PER_YEAR]
+    trend = (dates - dates[0]).astype(np.float64) / DAYS_PER_YEAR if len(dates) else np.zeros(0)
+    columns: list[FloatArray] = [np.ones(len(frame)), trend]
     weekday = frame["weekday_number"].to_numpy()
     for day in range(2, 8):
         names.append(f"weekday_{day}")
@@ -201,7 +231,8 @@ def calendar_design(calendar: pd.DataFrame, fourier_order: int = 3) -> CalendarD
     names.append("promotion_campaigns")
     columns.append(frame["promotion_campaign_count"].fillna(0).to_numpy(dtype=np.float64))
 
-    return CalendarDesign(dates, is_history, np.column_stack(columns), tuple(names))
+    matrix = np.column_stack(columns) if len(frame) else np.zeros((0, len(names)))
+    return CalendarDesign(dates, is_history, matrix, tuple(names))
 
 
 def forecast_calendar(
@@ -212,12 +243,17 @@ def forecast_calendar(
     promotions: Sequence[tuple[date, date]] = (),
     run_up_days: int = 10,
     spring_festival_window_days: int = 7,
+    country_code: str = "CN",
 ) -> pd.DataFrame:
     """The rows of int_forecast_calendar computed in Python, for tests and benchmarks.
 
-    `holidays` has the holidays seed's holiday_date, holiday_name and holiday_type; `promotions`
-    are the (first, last) days of non-festival campaigns. Same rules as the SQL model.
+    `holidays` has the holidays seed's country_code, holiday_date, holiday_name and holiday_type;
+    only the rows of `country_code` count (var('holiday_country') in dbt); a frame without a
+    country_code column is taken as one country's. `promotions` are the (first, last) days of
+    non-festival campaigns. Same rules as the SQL model.
     """
+    if "country_code" in holidays.columns:
+        holidays = holidays[holidays["country_code"] == country_code]
     days = day_array(start, history_end + timedelta(days=max(horizon_days, 0)))
     count = len(days)
     holiday_days = pd.to_datetime(holidays["holiday_date"]).to_numpy().astype("datetime64[D]")
@@ -256,7 +292,7 @@ def forecast_calendar(
         {
             "date_day": days,
             "is_history": days <= np.datetime64(history_end, "D"),
-            "weekday_number": (days.astype(np.int64) + 3) % 7 + 1,  # 1970-01-01 was a Thursday (4)
+            "weekday_number": weekday_index(days) + 1,  # ISO: 1 = Monday
             "day_of_year": (days - days.astype("datetime64[Y]")).astype(np.int64) + 1,
             "spring_festival_phase": phase,
             "shopping_festival_name": festival,

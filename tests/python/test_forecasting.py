@@ -33,17 +33,21 @@ from sales_warehouse.forecast_series import (
 )
 from sales_warehouse.forecasting import (
     BACKTEST_COLUMNS,
+    EVALUATION,
     FORECAST_COLUMNS,
     FORECAST_VS_TARGET_COLUMNS,
     MODEL_NAMES,
+    SELECTION,
+    Cutoff,
     ForecastConfig,
-    backtest_origins,
+    backtest_cutoffs,
     calendar_regression_forecast,
     choose_models,
     chosen_models,
     fit_poisson_regression,
     forecast_panel,
     forecast_vs_target,
+    held_out_mase,
     prepare_inputs,
     run_backtest,
 )
@@ -218,10 +222,33 @@ def test_calendar_regression_handles_empty_series_and_never_goes_negative():
     assert np.all(result.lower[95] <= result.lower[80]) and np.all(result.upper[80] <= result.upper[95])
 
 
-def test_backtest_origins_tile_the_most_recent_days():
-    config = ForecastConfig(backtest_cutoffs=3, backtest_horizon_days=28, min_history_days=56)
-    assert backtest_origins(200, config) == [116, 144, 172]
-    assert backtest_origins(120, config) == [64, 92]  # a cutoff needs min_history_days before it
+def test_backtest_cutoffs_tile_the_most_recent_days_and_hold_out_the_latest():
+    config = ForecastConfig(
+        selection_cutoffs=3, evaluation_cutoffs=2, backtest_horizon_days=28, min_history_days=56
+    )
+    s, e = SELECTION, EVALUATION
+    assert backtest_cutoffs(300, config) == [
+        Cutoff(160, s),
+        Cutoff(188, s),
+        Cutoff(216, s),
+        Cutoff(244, e),
+        Cutoff(272, e),
+    ]
+    # A cutoff needs min_history_days before it: the oldest go first, at most half are held out.
+    assert backtest_cutoffs(180, config) == [Cutoff(68, s), Cutoff(96, s), Cutoff(124, e), Cutoff(152, e)]
+    assert backtest_cutoffs(150, config) == [Cutoff(66, s), Cutoff(94, s), Cutoff(122, e)]
+    assert backtest_cutoffs(100, config) == [Cutoff(72, s)]
+    assert backtest_cutoffs(80, config) == []
+    assert [c.role for c in backtest_cutoffs(300, ForecastConfig(evaluation_cutoffs=0))] == [s] * 3
+
+
+def test_forecast_config_rejects_settings_that_cannot_work():
+    with pytest.raises(ValueError, match="models"):
+        ForecastConfig(models=("prophet",))
+    with pytest.raises(ValueError, match="selection_cutoffs"):
+        ForecastConfig(selection_cutoffs=0)
+    with pytest.raises(ValueError, match="one season"):
+        ForecastConfig(min_forecast_history_days=3)
 
 
 def test_choose_models_takes_the_lowest_mean_mase_and_breaks_ties_by_order():
@@ -230,6 +257,7 @@ def test_choose_models_takes_the_lowest_mean_mase_and_breaks_ties_by_order():
             "series_id": ["a"] * 4 + ["b"] * 4 + ["c"] * 2,
             "model_name": ["seasonal_naive", "seasonal_naive", "auto_ets", "auto_ets"] * 2
             + ["seasonal_naive", "auto_ets"],
+            "cutoff_role": SELECTION,
             "mase": [1.0, 1.0, 0.5, 2.0, 0.8, 0.8, 0.8, 0.8, np.nan, np.nan],
         }
     )
@@ -241,6 +269,35 @@ def test_choose_models_takes_the_lowest_mean_mase_and_breaks_ties_by_order():
     }
     backtest.loc[9, "mase"] = 3.0
     assert choose_models(backtest, MODEL_NAMES)["c"] == "auto_ets"
+
+
+def test_choose_models_ignores_the_held_out_evaluation_cutoffs():
+    # Regression test: the model was chosen on the very windows whose accuracy was then reported.
+    # auto_ets wins the selection window; the regression only wins the held-out one.
+    backtest = pd.DataFrame(
+        {
+            "series_id": "a",
+            "model_name": ["auto_ets", "calendar_regression"] * 2,
+            "cutoff_role": [SELECTION, SELECTION, EVALUATION, EVALUATION],
+            "mase": [0.9, 1.0, 0.8, 0.1],
+        }
+    )
+    assert choose_models(backtest, MODEL_NAMES) == {"a": "auto_ets"}
+
+
+def test_held_out_mase_reports_the_chosen_model_on_evaluation_cutoffs_only():
+    backtest = pd.DataFrame(
+        {
+            "series_id": "a",
+            "model_name": ["seasonal_naive", "auto_ets"] * 3,
+            "cutoff_role": [SELECTION] * 2 + [EVALUATION] * 4,
+            "is_chosen": [False, True] * 3,
+            "mase": [1.0, 0.1, 1.2, 0.7, 1.4, 0.9],
+        }
+    )
+    result = held_out_mase(backtest).set_index("series_id").loc["a"]
+    assert result["model_name"] == "auto_ets"
+    assert result["chosen_mase"] == pytest.approx(0.8) and result["baseline_mase"] == pytest.approx(1.3)
 
 
 # --- the pipeline on planted demand -----------------------------------------------------------
@@ -285,25 +342,31 @@ def planted() -> dict[str, pd.DataFrame]:
     return {"daily": daily, "calendar": calendar, "backtest": backtest, "forecast": forecast}
 
 
-def test_chosen_models_beat_seasonal_naive_by_at_least_15_percent_mase(planted):
-    backtest = planted["backtest"]
-    chosen = backtest[backtest["is_chosen"]].groupby("series_id")["mase"].mean()
-    naive = backtest[backtest["model_name"] == "seasonal_naive"].groupby("series_id")["mase"].mean()
-    assert chosen.mean() <= 0.85 * naive.mean(), (chosen.mean(), naive.mean())
+def test_chosen_models_beat_seasonal_naive_by_at_least_15_percent_mase_on_held_out_windows(planted):
+    accuracy = held_out_mase(planted["backtest"])
+    assert len(accuracy) == 9
+    assert accuracy["chosen_mase"].mean() <= 0.85 * accuracy["baseline_mase"].mean(), accuracy
 
 
 def test_backtest_has_a_row_per_series_model_and_cutoff_and_one_choice_per_series(planted):
     backtest = planted["backtest"]
     assert list(backtest.columns) == list(BACKTEST_COLUMNS)
-    assert len(backtest) == 9 * len(MODEL_NAMES) * 3  # 4 series + 2 regions + 2 categories + total
-    assert set(pd.to_datetime(backtest["cutoff_date"]).dt.date) == {
-        END - timedelta(days=84),
-        END - timedelta(days=56),
-        END - timedelta(days=28),
+    assert len(backtest) == 9 * len(MODEL_NAMES) * 5  # 4 series + 2 regions + 2 categories + total
+    roles = backtest.groupby(pd.to_datetime(backtest["cutoff_date"]).dt.date)["cutoff_role"].unique()
+    assert {day: list(role) for day, role in roles.items()} == {
+        END - timedelta(days=140): [SELECTION],
+        END - timedelta(days=112): [SELECTION],
+        END - timedelta(days=84): [SELECTION],
+        END - timedelta(days=56): [EVALUATION],
+        END - timedelta(days=28): [EVALUATION],
     }
     chosen = backtest[backtest["is_chosen"]]
     assert chosen.groupby("series_id")["model_name"].nunique().eq(1).all()
-    assert chosen.groupby("series_id").size().eq(3).all()
+    assert chosen.groupby("series_id").size().eq(5).all()
+    # The choice is the lowest mean MASE over the selection cutoffs alone.
+    selection = backtest[backtest["cutoff_role"] == SELECTION]
+    best = selection.groupby(["series_id", "model_name"])["mase"].mean().groupby("series_id").idxmin()
+    assert chosen_models(backtest) == dict(best.tolist())
     assert backtest["interval_coverage_80"].between(0, 1).all()
 
 
@@ -387,6 +450,23 @@ def test_python_model_yaml_documents_every_column_with_the_type_the_model_casts_
         assert documented == {column: sql_type.replace(" ", "") for column, sql_type in columns.items()}
         assert all(column.get("description") for column in model["columns"])
     assert "enable_sales_team" in models["forecast_vs_target"]["config"]["enabled"]
+    role = next(
+        column for column in models["forecast_backtest"]["columns"] if column["name"] == "cutoff_role"
+    )
+    accepted = next(
+        test for test in role["data_tests"] if isinstance(test, dict) and "accepted_values" in test
+    )
+    assert accepted["accepted_values"]["arguments"]["values"] == [SELECTION, EVALUATION]
+
+
+def test_reported_forecast_error_uses_the_held_out_cutoffs_only():
+    semantic = yaml.safe_load(
+        (ROOT / "python_models" / "forecasting" / "_forecasting__semantic.yml").read_text()
+    )
+    accuracy = next(model for model in semantic["semantic_models"] if model["name"] == "forecast_accuracy")
+    measures = {measure["name"]: measure["expr"] for measure in accuracy["measures"]}
+    for name in ("chosen_mase", "chosen_smape"):
+        assert "is_chosen" in measures[name] and f"cutoff_role = '{EVALUATION}'" in measures[name], name
 
 
 def test_typed_projection_casts_every_column_in_order():
