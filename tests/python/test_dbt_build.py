@@ -57,23 +57,41 @@ def test_marts_exclude_flagged_rows(built: tuple[Path, Path, Path]) -> None:
     assert kept == staged - excluded_orders[0][0]
 
 
-def test_commerce_only_build_passes(tmp_path: Path) -> None:
+def drop_columns(path: Path, *names: str) -> None:
+    table = pq.read_table(path)
+    pq.write_table(table.drop_columns(list(names)), path)
+
+
+def test_commerce_only_build_without_optional_data_passes(tmp_path: Path) -> None:
+    """Only orders, no returns file, no campaign or cost columns: the build degrades and says so."""
     raw = generate(tmp_path / "raw", "--domains", "commerce")
+    (raw / "returns.parquet").unlink()
+    drop_columns(raw / "orders.parquet", "campaign_id", "sales_rep_id")
+    drop_columns(raw / "products.parquet", "unit_cost", "list_price")
     db = tmp_path / "commerce.duckdb"
     result = dbt(["build", "--vars", ALL_OFF], raw, db, tmp_path)
     assert result.returncode == 0, result.stdout[-6000:]
+    assert f"optional file {raw / 'returns.parquet'} absent (shop.returns): no returns" in result.stdout
+    assert "shop.orders.campaign_id absent: no order counts as a promotion order" in result.stdout
+    assert "shop.products.unit_cost absent" in result.stdout
     tables = {name for (name,) in query(db, "select table_name from information_schema.tables")}
-    assert {"fct_orders", "fct_order_lines", "dq_failed_rows"} <= tables
+    assert {"fct_orders", "fct_order_lines", "fct_returns", "dq_failed_rows"} <= tables
     assert not {"stg_crm__opportunities", "stg_service__support_tickets", "dim_sales_reps"} & tables
+    assert query(db, "select count(*) from marts.fct_returns") == [(0,)]
+    assert query(db, "select count(*) filter (where is_promotion), count(sales_rep_id) from marts.fct_orders") == [
+        (0, 0)
+    ]
+    # Lines still carry their own cost, so margins stay known without the product's standard cost.
+    assert query(db, "select count(*) from marts.fct_order_lines where margin_amount is null") == [(0,)]
 
 
 def test_missing_raw_file_fails_early_naming_it(tmp_path: Path) -> None:
     raw = generate(tmp_path / "raw", "--domains", "commerce")
-    (raw / "returns.parquet").unlink()
+    (raw / "order_lines.parquet").unlink()
     result = dbt(["build", "--vars", ALL_OFF], raw, tmp_path / "db.duckdb", tmp_path)
     assert result.returncode != 0
     assert "missing raw file" in result.stdout
-    assert str(raw / "returns.parquet") in result.stdout
+    assert str(raw / "order_lines.parquet") in result.stdout
     assert "Traceback" not in result.stdout
 
 
@@ -82,13 +100,13 @@ def test_renamed_column_fails_early_naming_file_and_column(tmp_path: Path) -> No
     path = raw / "orders.parquet"
     table = pq.read_table(path)
     pq.write_table(
-        table.rename_columns(["sales_channel" if name == "channel" else name for name in table.column_names]),
+        table.rename_columns(["order_date" if name == "placed_at" else name for name in table.column_names]),
         path,
     )
     result = dbt(["build", "--vars", ALL_OFF], raw, tmp_path / "db.duckdb", tmp_path)
     assert result.returncode != 0
-    assert f"{path}: missing column 'channel'" in result.stdout
-    assert "sales_channel" in result.stdout
+    assert f"{path}: missing column 'placed_at' required by source shop.orders" in result.stdout
+    assert "order_date" in result.stdout
 
 
 def split_by_load_time(raw: Path, first: Path, cutoff: str) -> None:
