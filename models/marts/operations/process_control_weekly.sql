@@ -28,7 +28,7 @@ orders as (
 holidays as (
 
     select * from {{ ref('holidays') }}
-    where holiday_type = 'shopping_festival'
+    where holiday_type = 'shopping_festival' and country_code = '{{ var("holiday_country") }}'
 
 ),
 
