@@ -9,9 +9,9 @@ reconciliation against the marts tests the SQL rather than repeating it. The def
 - Credit note: an order with `credited_order_id`; its lines carry negative quantities.
 - Valid line: latest version of a line of a valid order, of a known product, with a non-negative
   unit price, and a positive quantity on a sale (negative on a credit note).
-- Line net = quantity x unit_price - discount_amount in full precision. A line's own amount
-  (fct_order_lines) is that rounded to cents; an order's net amount (fct_orders) is the sum of its
-  valid lines' full-precision nets, rounded to cents once, at the end.
+- Line net = quantity x unit_price - discount_amount in full precision, rounded to cents once
+  (as an invoice line is): multiply first, round after, never round the price. An order's net
+  amount (fct_orders) is the sum of its valid lines' rounded nets, as on the invoice.
 - A sale line counts as revenue when its order's status is paid, shipped or delivered; a credit
   note line counts (negatively) unless the credit note is cancelled or the order it reverses never
   counted as revenue. An order is a revenue order when one of its valid lines counts.
@@ -139,7 +139,7 @@ def order_facts(raw: Path, now: datetime) -> OrderFacts:
     orders = valid_orders(raw, now)
     lines = valid_lines(raw, orders)
     grouped = lines.groupby("order_id")
-    net = grouped["net"].apply(lambda values: cents(sum(values, Decimal(0))))
+    net = grouped["net_amount"].apply(lambda values: sum(values, Decimal(0)))
     revenue_orders = lines.loc[lines["is_revenue"], "order_id"]
     unknown_cost_orders = lines.loc[lines["unit_cost"].isna(), "order_id"]
     facts = orders[["order_id", "customer_id", "credited_order_id", "is_credit_note", "status"]].copy()
@@ -212,7 +212,8 @@ def lead_conversion_by_source(raw: Path) -> pd.DataFrame:
     source = leads["lead_source"].str.strip().str.lower()
     frame = pd.DataFrame(
         {
-            "lead_source": source.astype(object).where(source.notna(), None),
+            # A lead without a source is shown as 'unknown', as the contract says.
+            "lead_source": source.fillna("unknown").astype(object),
             "leads": 1,
             "contacted": leads["first_contacted_at"].notna().astype(int),
             "converted": leads["converted_at"].notna().astype(int),
