@@ -105,9 +105,15 @@ def _paths(args: argparse.Namespace) -> tuple[Path, Path, Path]:
 
 
 def _metrics_export(args: argparse.Namespace) -> int:
-    from sales_warehouse.metrics import SemanticLayerError, export_saved_queries, semantic_manifest_path
+    from sales_warehouse.metrics import (
+        SavedQueryExportError,
+        SemanticLayerError,
+        export_saved_queries,
+        semantic_manifest_path,
+    )
 
     project, db, target = _paths(args)
+    failures: list[tuple[str, str]] = []
     try:
         results = export_saved_queries(
             db,
@@ -116,6 +122,9 @@ def _metrics_export(args: argparse.Namespace) -> int:
             target / "metric_exports",
             _split(args.saved_query) or None,
         )
+    except SavedQueryExportError as error:
+        results = error.results
+        failures = [(item.saved_query, item.error) for item in error.failures]
     except SemanticLayerError as error:
         print(f"sales-warehouse metrics export: error: {error}", file=sys.stderr)
         return 1
@@ -124,6 +133,15 @@ def _metrics_export(args: argparse.Namespace) -> int:
             f"exported {result.saved_query:<28} -> {result.table:<40} {result.row_count:>7,} rows "
             f"{result.seconds:5.2f}s  sql: {result.sql_path}"
         )
+    if failures:
+        print(
+            f"sales-warehouse metrics export: error: {len(failures)} of {len(results) + len(failures)} "
+            "saved queries failed (the others were exported):",
+            file=sys.stderr,
+        )
+        for name, message in failures:
+            print(f"  failed {name}: {message}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -36,6 +36,23 @@ class ExportResult:
     sql_path: Path
 
 
+@dataclass(frozen=True)
+class ExportFailure:
+    saved_query: str
+    error: str
+
+
+class SavedQueryExportError(SemanticLayerError):
+    """Some saved queries failed; every other one was exported (`results`)."""
+
+    def __init__(self, results: list[ExportResult], failures: list[ExportFailure]) -> None:
+        self.results = results
+        self.failures = failures
+        total = len(results) + len(failures)
+        details = "; ".join(f"saved query {item.saved_query!r} failed: {item.error}" for item in failures)
+        super().__init__(f"{len(failures)} of {total} saved queries failed: {details}")
+
+
 class DuckDbSqlClient:
     """The small SqlClient protocol MetricFlow needs, on a DuckDB connection."""
 
@@ -163,10 +180,39 @@ def export_table_name(saved_query: str) -> str:
     return f"{EXPORT_SCHEMA}.{saved_query}"
 
 
+def one_line(error: BaseException) -> str:
+    """An error message on one line (MetricFlow and DuckDB messages span several)."""
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def export_saved_query(
+    connection: duckdb.DuckDBPyConnection, engine: object, name: str, sql_dir: Path
+) -> ExportResult:
+    """Materialise one saved query as a table in `metrics`, keep its SQL and log it."""
+    began = time.perf_counter()
+    sql = compile_sql(engine, saved_query=name)
+    table = export_table_name(name)
+    connection.execute(f"create or replace table {table} as {sql}")
+    row_count = connection.sql(f"select count(*) from {table}").fetchone()[0]  # type: ignore[index]
+    sql_path = sql_dir / f"{name}.sql"
+    sql_path.write_text(sql.rstrip() + "\n")
+    connection.execute(
+        f"insert or replace into {EXPORT_SCHEMA}.{EXPORT_LOG} values (?, ?, ?, ?, now()::timestamp)",
+        [name, table, row_count, sql],
+    )
+    return ExportResult(name, table, int(row_count), time.perf_counter() - began, sql_path)
+
+
 def export_saved_queries(
     db_path: Path, manifest_path: Path, project_dir: Path, sql_dir: Path, names: Iterable[str] | None = None
 ) -> list[ExportResult]:
-    """Run saved queries through MetricFlow and materialise each as a table in `metrics`."""
+    """Run saved queries through MetricFlow and materialise each as a table in `metrics`.
+
+    A failing saved query does not stop the others: every one is attempted, and if any failed a
+    `SavedQueryExportError` naming each failure (and carrying the successful results) is raised
+    at the end.
+    """
     check_manifest(manifest_path, project_dir)
     available = saved_query_names(manifest_path)
     wanted = list(names) if names else available
@@ -175,6 +221,7 @@ def export_saved_queries(
         raise SemanticLayerError(f"unknown saved query {unknown}; defined: {available}")
     sql_dir.mkdir(parents=True, exist_ok=True)
     results: list[ExportResult] = []
+    failures: list[ExportFailure] = []
     with duckdb.connect(str(db_path)) as connection:
         engine = load_engine(manifest_path, connection)
         connection.execute(f"create schema if not exists {EXPORT_SCHEMA}")
@@ -183,21 +230,12 @@ def export_saved_queries(
             "table_name varchar, row_count bigint, compiled_sql varchar, exported_at timestamp)"
         )
         for name in wanted:
-            began = time.perf_counter()
             try:
-                sql = compile_sql(engine, saved_query=name)
-                table = export_table_name(name)
-                connection.execute(f"create or replace table {table} as {sql}")
-                row_count = connection.sql(f"select count(*) from {table}").fetchone()[0]  # type: ignore[index]
-            except Exception as error:  # report which saved query failed and why, then stop
-                raise SemanticLayerError(f"saved query {name!r} failed: {error}") from error
-            sql_path = sql_dir / f"{name}.sql"
-            sql_path.write_text(sql.rstrip() + "\n")
-            connection.execute(
-                f"insert or replace into {EXPORT_SCHEMA}.{EXPORT_LOG} values (?, ?, ?, ?, now()::timestamp)",
-                [name, table, row_count, sql],
-            )
-            results.append(ExportResult(name, table, int(row_count), time.perf_counter() - began, sql_path))
+                results.append(export_saved_query(connection, engine, name, sql_dir))
+            except Exception as error:  # record which saved query failed and why, and go on
+                failures.append(ExportFailure(name, one_line(error)))
+    if failures:
+        raise SavedQueryExportError(results, failures)
     return results
 
 

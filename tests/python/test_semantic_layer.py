@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import math
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pandas as pd
 import pytest
 from dbt_support import BIN, ROOT, environment
 
+from sales_warehouse import metrics
 from sales_warehouse.metrics import (
     SemanticLayerError,
     check_manifest,
@@ -267,6 +269,50 @@ def test_unknown_saved_query_is_named_in_the_error(built: tuple[Path, Path, Path
     _, db, target = built
     with pytest.raises(SemanticLayerError, match="unknown saved query.*no_such_query"):
         export_saved_queries(db, target / "semantic_manifest.json", ROOT, tmp_path, ["no_such_query"])
+
+
+def test_a_failing_saved_query_does_not_stop_the_others(
+    built: tuple[Path, Path, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Every saved query but the broken one is exported; the failure is reported at the end, by name."""
+    _, db, target = built
+    # Work on copies, so the shared warehouse and its exports stay as they are.
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(db, copy)
+    (tmp_path / "target").mkdir()
+    manifest = Path(shutil.copy(target / "semantic_manifest.json", tmp_path / "target"))
+    names = saved_query_names(manifest)
+    broken = names[0]
+    compile_for_real = metrics.compile_sql
+
+    def compile_or_fail(engine: object, *, saved_query: str | None = None, **kwargs: object) -> str:
+        if saved_query == broken:
+            raise RuntimeError("injected failure\nsecond line")
+        return compile_for_real(engine, saved_query=saved_query, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(metrics, "compile_sql", compile_or_fail)
+    with pytest.raises(
+        SemanticLayerError, match=f"saved query '{broken}' failed: .*injected failure"
+    ) as caught:
+        export_saved_queries(copy, manifest, ROOT, tmp_path / "sql")
+    assert sorted(path.stem for path in (tmp_path / "sql").glob("*.sql")) == names[1:]
+    assert [item.saved_query for item in getattr(caught.value, "failures", [])] == [broken]
+    assert sorted(item.saved_query for item in getattr(caught.value, "results", [])) == names[1:]
+
+    # The command line exports the others too, exits non-zero and names each failure on one line.
+    from sales_warehouse.cli import main
+
+    capsys.readouterr()
+    argv = ["metrics", "export", "--project-dir", str(ROOT), "--target-path", str(tmp_path / "target")]
+    status = main([*argv, "--db", str(copy), "--saved-query", ",".join(names[:3])])
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert [line.split()[1] for line in out.splitlines() if line.startswith("exported ")] == names[1:3]
+    failed = [line.strip() for line in err.splitlines() if line.strip().startswith("failed ")]
+    assert failed == [f"failed {broken}: RuntimeError: injected failure second line"]
 
 
 def test_stale_or_missing_manifest_is_a_clear_error(tmp_path: Path) -> None:
