@@ -23,8 +23,8 @@ reconciliation against the marts tests the SQL rather than repeating it. The def
 - RFM (customers with a counted order on or before the as-of date): frequency = counted orders,
   first/last order date over counted orders, recency = as-of date - last order date, monetary =
   net amount of all the customer's revenue orders, credit notes included.
-- Lead conversion by source: latest lead versions grouped by lower(trim(lead_source)) (null stays
-  null: a missing source is not the source 'unknown'); contacted = first contact recorded,
+- Lead conversion by source: latest lead versions grouped by lower(trim(lead_source)) (a lead
+  without a source counts as 'unknown', as the contract says); contacted = first contact recorded,
   converted = converted_at recorded, won = the lead's opportunity is in stage closed_won.
 """
 
