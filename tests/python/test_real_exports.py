@@ -374,3 +374,67 @@ def test_won_only_pipeline_has_win_rate_one(db: Path) -> None:
         "select count(*) filter (where is_closed), count(*) filter (where is_won) from marts.fct_opportunities",
     )
     assert closed == won > 0
+
+
+# --------------------------------------------------------------------------- Python models on it
+
+
+def test_every_python_model_is_built(db: Path) -> None:
+    tables = {name for (name,) in query(db, "select table_name from information_schema.tables")}
+    assert {
+        "customer_segments",
+        "customer_segment_profiles",
+        "product_recommendations",
+        "opportunity_scores",
+        "model_metrics",
+        "sales_forecast",
+        "forecast_backtest",
+        "price_promo_effects",
+    } <= tables
+
+
+def test_segments_hold_only_known_customers_and_name_small_clusters_neutrally(db: Path) -> None:
+    assert query(db, "select count(*) from marts.customer_segments where customer_id is null") == [(0,)]
+    segmented = query(db, "select count(distinct customer_id) from marts.customer_segments")[0][0]
+    buyers = query(db, "select count(*) from marts.dim_customers where lifetime_orders > 0")[0][0]
+    assert segmented == buyers > 0
+    small = frame(
+        db,
+        "select segment_name, customer_share from marts.customer_segment_profiles where is_small_segment",
+    )
+    assert not small["segment_name"].str.contains("high-value").any(), small
+
+
+def test_guests_get_no_recommendations(db: Path) -> None:
+    assert query(db, "select count(*) from marts.product_recommendations where customer_id is null") == [(0,)]
+    assert query(db, "select count(*) from marts.product_recommendations") != [(0,)]
+
+
+def test_won_only_pipeline_scores_nothing_and_says_why(db: Path) -> None:
+    assert query(db, "select count(*) from marts.opportunity_scores") == [(0,)]
+    status = frame(
+        db, "select metric_name, metric_value, detail from marts.model_metrics where metric_name = 'status'"
+    )
+    assert status["metric_value"].tolist() == [0]
+    assert status["detail"].iloc[0].startswith("not enough data")
+
+
+def test_forecast_is_built_on_the_real_export(db: Path) -> None:
+    ((series, days, negative),) = query(
+        db,
+        "select count(distinct series_id), count(distinct forecast_date), "
+        "count(*) filter (where forecast_revenue < 0) from marts.sales_forecast",
+    )
+    assert series > 0 and days > 0 and negative == 0
+    roles = {role for (role,) in query(db, "select distinct cutoff_role from marts.forecast_backtest")}
+    assert roles <= {"selection", "evaluation"}
+
+
+def test_single_product_export_builds(tmp_path: Path) -> None:
+    raw = generate_profile(tmp_path / "raw", "--variant", "single-product")
+    db = tmp_path / "single.duckdb"
+    result = dbt(["build", "--vars", build_vars(raw)], raw, db, tmp_path)
+    failures = [line for line in result.stdout.splitlines() if " ERROR " in line or " FAIL " in line]
+    assert result.returncode == 0, "\n".join(failures[:40]) or result.stdout[-6000:]
+    assert query(db, "select count(*) from marts.dim_products") == [(1,)]
+    assert query(db, "select count(distinct category) from marts.product_performance_monthly") == [(1,)]
