@@ -342,7 +342,7 @@ class ParquetSink:
         entity = self.entities[name]
         expected = [column.name for column in entity.columns]
         # Optional columns the demo world does not model (e.g. credit notes) are written as nulls.
-        absent = [column.name for column in entity.columns if not column.required and column.name not in frame]
+        absent = [item.name for item in entity.columns if not item.required and item.name not in frame]
         if absent:
             frame = frame.assign(**dict.fromkeys(absent)).reindex(columns=expected)
         if list(frame.columns) != expected:

@@ -78,9 +78,9 @@ def test_commerce_only_build_without_optional_data_passes(tmp_path: Path) -> Non
     assert {"fct_orders", "fct_order_lines", "fct_returns", "dq_failed_rows"} <= tables
     assert not {"stg_crm__opportunities", "stg_service__support_tickets", "dim_sales_reps"} & tables
     assert query(db, "select count(*) from marts.fct_returns") == [(0,)]
-    assert query(db, "select count(*) filter (where is_promotion), count(sales_rep_id) from marts.fct_orders") == [
-        (0, 0)
-    ]
+    assert query(
+        db, "select count(*) filter (where is_promotion), count(sales_rep_id) from marts.fct_orders"
+    ) == [(0, 0)]
     # Lines still carry their own cost, so margins stay known without the product's standard cost.
     assert query(db, "select count(*) from marts.fct_order_lines where margin_amount is null") == [(0,)]
 

@@ -127,16 +127,20 @@ final as (
         flagged.paid_at,
         flagged.shipped_at,
         flagged.delivered_at,
-        case when flagged.paid_at >= flagged.placed_at
+        case
+            when flagged.paid_at >= flagged.placed_at
                 then {{ dbt.datediff('flagged.placed_at', 'flagged.paid_at', 'minute') }}
         end as minutes_to_pay,
-        case when flagged.shipped_at >= flagged.paid_at
+        case
+            when flagged.shipped_at >= flagged.paid_at
                 then {{ dbt.datediff('flagged.paid_at', 'flagged.shipped_at', 'minute') }} / 60.0
         end as hours_to_ship,
-        case when flagged.delivered_at >= flagged.shipped_at
+        case
+            when flagged.delivered_at >= flagged.shipped_at
                 then {{ dbt.datediff('flagged.shipped_at', 'flagged.delivered_at', 'minute') }} / 60.0
         end as hours_to_deliver,
-        case when flagged.delivered_at >= flagged.placed_at
+        case
+            when flagged.delivered_at >= flagged.placed_at
                 then {{ dbt.datediff('flagged.placed_at', 'flagged.delivered_at', 'minute') }} / 1440.0
         end as days_to_deliver
     from flagged

@@ -22,7 +22,8 @@ ranked as (
         coalesce(placed_at > {{ as_of_timestamp() }}, false) as is_future_dated,
         coalesce(
             lower(trim(status)) not in (
-                select status_code from {{ ref('order_statuses') }} where status_code != 'unknown'
+                select order_statuses.status_code from {{ ref('order_statuses') }} as order_statuses
+                where order_statuses.status_code != 'unknown'
             ),
             true
         ) as has_unknown_status,
