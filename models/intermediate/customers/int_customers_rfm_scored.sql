@@ -45,7 +45,7 @@ customer_orders as (
         max(orders.placed_date) filter (where orders.is_counted_order) as last_order_date,
         count(*) filter (where orders.is_counted_order) as lifetime_orders,
         sum(orders.net_amount) as lifetime_revenue,
-        sum(orders.margin_amount) as lifetime_margin
+        {{ sum_if_known('orders.margin_amount') }} as lifetime_margin
     from orders
     cross join as_of
     where

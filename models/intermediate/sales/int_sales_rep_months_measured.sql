@@ -94,8 +94,8 @@ order_months as (
         sales_rep_id,
         cast({{ dbt.date_trunc('month', 'placed_date') }} as date) as month_start_date,
         sum(net_amount) as net_revenue,
-        sum(margin_amount) as margin_amount,
-        count(*) as order_count,
+        {{ sum_if_known('margin_amount') }} as margin_amount,
+        count(*) filter (where is_counted_order) as order_count,
         count(*) filter (where is_first_order) as new_customers
     from orders
     group by 1, 2
@@ -402,7 +402,10 @@ final as (
 
         -- sales results
         cast(coalesce(order_months.net_revenue, 0) as decimal(18, 2)) as net_revenue,
-        cast(coalesce(order_months.margin_amount, 0) as decimal(18, 2)) as margin_amount,
+        cast(
+            case when order_months.sales_rep_id is null then 0 else order_months.margin_amount end
+            as decimal(18, 2)
+        ) as margin_amount,
         cast(order_months.margin_amount / nullif(order_months.net_revenue, 0) as double) as gross_margin_rate,
         cast(target_months.revenue_target as decimal(18, 2)) as revenue_target,
         cast(

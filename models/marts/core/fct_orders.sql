@@ -38,8 +38,8 @@ line_totals as (
         sum(discount_amount) as discount_amount,
         sum(net_amount) as net_amount,
         {# Cost is known for the order only when it is known for every line. #}
-        case when count(cost_amount) = count(*) then sum(cost_amount) end as cost_amount,
-        case when count(margin_amount) = count(*) then sum(margin_amount) end as margin_amount
+        {{ sum_if_known('cost_amount') }} as cost_amount,
+        {{ sum_if_known('margin_amount') }} as margin_amount
     from order_lines
     group by order_id
 

@@ -147,7 +147,10 @@ final as (
         -- numerics
         coalesce(customers_rfm.lifetime_orders, 0) as lifetime_orders,
         cast(coalesce(customers_rfm.lifetime_revenue, 0) as decimal(18, 2)) as lifetime_revenue,
-        cast(coalesce(customers_rfm.lifetime_margin, 0) as decimal(18, 2)) as lifetime_margin,
+        cast(
+            case when customers_rfm.customer_id is null then 0 else customers_rfm.lifetime_margin end
+            as decimal(18, 2)
+        ) as lifetime_margin,
         customers_rfm.average_order_value,
         customers_rfm.tenure_days,
         customers_rfm.days_since_last_order,

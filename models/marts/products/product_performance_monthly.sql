@@ -112,7 +112,7 @@ monthly_totals as (
         sum(net_amount) as net_revenue,
         sum(gross_amount) as gross_revenue,
         sum(discount_amount) as discount_amount,
-        sum(margin_amount) as margin_amount,
+        {{ sum_if_known('margin_amount') }} as margin_amount,
         sum(quantity) as units,
         count(distinct order_id) as order_count
     from category_lines
@@ -130,7 +130,8 @@ category_months as (
         coalesce(monthly_totals.net_revenue, 0) as net_revenue,
         coalesce(monthly_totals.gross_revenue, 0) as gross_revenue,
         coalesce(monthly_totals.discount_amount, 0) as discount_amount,
-        coalesce(monthly_totals.margin_amount, 0) as margin_amount,
+        {# No sales: 0; sales with a line of unknown cost: null. #}
+        case when monthly_totals.category is null then 0 else monthly_totals.margin_amount end as margin_amount,
         coalesce(monthly_totals.units, 0) as units,
         coalesce(monthly_totals.order_count, 0) as order_count
     from categories
