@@ -1346,7 +1346,11 @@ def generate(config: GeneratorConfig, out: Path) -> dict[str, object]:
                 sink.write(name, frame)
             offsets["leads"] += len(frames["leads"])
             offsets["opportunities"] += len(frames["opportunities"])
-            offsets["activities"] += len(frames["activities"])
+            # Activity ids are numbered before the activities after the end of the data are dropped,
+            # so the kept ids have gaps: the next chunk continues after the largest id kept (the
+            # number of rows kept would reuse ids of this chunk).
+            if len(frames["activities"]):
+                offsets["activities"] = int(frames["activities"]["activity_id"].max())
     for name, frame in generate_marketing(world).items():
         sink.write(name, frame)
     sink.close()

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from sales_warehouse import contract
+from sales_warehouse import contract, generator
 from sales_warehouse.cli import main
 
 # Scale 1 is the smallest data set the pattern tests need anyway, and it takes about a second, so the
@@ -141,6 +141,15 @@ def test_scales_below_one_generate(generated, scale):
 def test_order_lines_grow_linearly_with_scale(generated, small, large):
     ratio = distinct_keys(generated(large), "order_lines") / distinct_keys(generated(small), "order_lines")
     assert ratio == pytest.approx(large / small, rel=0.15)
+
+
+def test_pipeline_keys_stay_unique_across_lead_chunks(generated):
+    """Above scale 2.5 leads come in several chunks; activity ids used to repeat across them."""
+    root = generated(3.0, domains="commerce,pipeline")
+    assert manifest(root)["row_counts"]["leads"] > generator.LEAD_CHUNK
+    for name in ("leads", "opportunities", "opportunity_stage_history", "activities"):
+        rows = pq.read_metadata(root / f"{name}.parquet").num_rows
+        assert distinct_keys(root, name) == rows, name
 
 
 def test_scale_1_meets_the_size_targets(demo_raw):
