@@ -11,7 +11,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export SALES_WAREHOUSE_RAW := $(abspath $(or $(SALES_WAREHOUSE_RAW),data/raw))
 export SALES_WAREHOUSE_DB := $(abspath $(or $(SALES_WAREHOUSE_DB),data/warehouse.duckdb))
 
-.PHONY: help setup data build docs lint test test-python bench clean
+.PHONY: help setup data build docs lint test test-python bench clean clean-warehouse
 
 help:
 	@echo "make build   set up .venv, generate demo data if missing, dbt build on DuckDB"
@@ -32,13 +32,14 @@ $(SALES_WAREHOUSE_RAW)/manifest.json: | setup
 
 data: $(SALES_WAREHOUSE_RAW)/manifest.json
 
+# Write-audit-publish: dbt build and the metric exports run on a candidate copy; the published
+# file users and BI tools read is replaced atomically only when everything passed.
 build: setup data
 	mkdir -p $(dir $(SALES_WAREHOUSE_DB))
-	$(BIN)/dbt build
-	$(BIN)/sales-warehouse metrics export
+	$(BIN)/sales-warehouse build
 	@echo
 	@echo "Warehouse: $(SALES_WAREHOUSE_DB)"
-	@echo "Open it:   $(BIN)/python -c \"import duckdb; duckdb.connect('$(SALES_WAREHOUSE_DB)', read_only=True).sql('show all tables').show()\""
+	@echo "Open it:   $(BIN)/python -c \"import duckdb; duckdb.connect('$(SALES_WAREHOUSE_DB)', read_only=True, config={'enable_external_access': False}).sql('show all tables').show()\""
 	@echo "Docs:      make docs, then $(BIN)/dbt docs serve (or open target/static_index.html)"
 
 docs: setup data
@@ -60,5 +61,14 @@ bench: setup
 	$(BIN)/python benchmarks/bench_forecast.py
 	$(BIN)/python benchmarks/bench_clustering.py
 
+# Build output only: never the raw data, the published warehouse or its snapshot history.
 clean:
-	rm -rf target logs data
+	rm -rf target logs
+	rm -f $(basename $(SALES_WAREHOUSE_DB)).candidate.duckdb $(basename $(SALES_WAREHOUSE_DB)).candidate.duckdb.wal
+
+# Deletes the published warehouse (and its snapshot history) and the generated raw data. Explicit
+# on purpose: make clean-warehouse CONFIRM=yes
+clean-warehouse:
+	@test "$(CONFIRM)" = yes || { echo "This deletes $(SALES_WAREHOUSE_DB) (snapshot history included) and $(SALES_WAREHOUSE_RAW); run: make clean-warehouse CONFIRM=yes"; exit 1; }
+	rm -f $(SALES_WAREHOUSE_DB) $(SALES_WAREHOUSE_DB).wal $(basename $(SALES_WAREHOUSE_DB)).*.duckdb
+	rm -rf $(SALES_WAREHOUSE_RAW)

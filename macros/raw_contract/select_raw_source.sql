@@ -24,7 +24,12 @@
     {%- do meta.update(source_node.source_meta or {}) -%}
     {%- do meta.update(source_node.meta or {}) -%}
     {%- if meta.get('external_location') -%}
-        {{ return(meta['external_location'].format(name=source_node.identifier)) }}
+        {%- set path = meta['external_location'].format(name=source_node.identifier) -%}
+        {#- A relative path belongs to the project, wherever dbt is run from. -#}
+        {%- if not path.startswith('/') -%}
+            {%- set path = invocation_args_dict.get('project_dir', '.') ~ '/' ~ path -%}
+        {%- endif -%}
+        {{ return(path) }}
     {%- endif -%}
     {{ return(none) }}
 {% endmacro %}
@@ -88,7 +93,10 @@
         from (select 1) as missing_optional_file
         where false
         {%- else %}
+        {%- set path = raw_source_location(node) %}
         from {{ relation }}
         {%- endif %}
     {%- endif -%}
+        {%- elif path is not none %}
+        from read_parquet('{{ path }}') as {{ table_name }}
 {% endmacro %}

@@ -97,11 +97,67 @@ def _split(value: str | None) -> list[str]:
     return [item.strip() for item in (value or "").split(",") if item.strip()]
 
 
-def _paths(args: argparse.Namespace) -> tuple[Path, Path, Path]:
+def _paths(args: argparse.Namespace, for_writing: bool = False) -> tuple[Path, Path, Path]:
+    """Project, DuckDB file and target path. Reads go to the published warehouse; writes (metric
+    exports) to the candidate being built ($SALES_WAREHOUSE_BUILD_DB), never to what users read."""
+    from sales_warehouse.publish import warehouse_paths
+
     project = Path(args.project_dir).resolve()
-    db = Path(args.db or os.environ.get("SALES_WAREHOUSE_DB", "data/warehouse.duckdb")).resolve()
+    published = Path(os.environ.get("SALES_WAREHOUSE_DB", "data/warehouse.duckdb"))
+    default = published
+    if for_writing:
+        default = Path(os.environ.get("SALES_WAREHOUSE_BUILD_DB") or warehouse_paths(published).candidate)
+    db = Path(args.db or default).resolve()
     target = Path(args.target_path).resolve() if args.target_path else project / "target"
     return project, db, target
+
+
+def _publish_environment(project: Path) -> tuple[Path, dict[str, str]]:
+    """The published path and the environment of a build: relative paths belong to the project."""
+    environment = dict(os.environ)
+    for name, default in (
+        ("SALES_WAREHOUSE_DB", "data/warehouse.duckdb"),
+        ("SALES_WAREHOUSE_RAW", "data/raw"),
+    ):
+        value = Path(environment.get(name) or default)
+        environment[name] = str(value if value.is_absolute() else project / value)
+    environment["SALES_WAREHOUSE_PUBLISHING"] = "1"
+    return Path(environment["SALES_WAREHOUSE_DB"]), environment
+
+
+def _build(args: argparse.Namespace) -> int:
+    from sales_warehouse.publish import (
+        PublishError,
+        Step,
+        build_and_publish,
+        default_steps,
+        failure_line,
+        find_project_dir,
+        warehouse_paths,
+    )
+
+    try:
+        project = find_project_dir(Path(args.project_dir) if args.project_dir else None)
+    except PublishError as error:
+        print(f"sales-warehouse {args.command}: error: {error}", file=sys.stderr)
+        return 1
+    published, environment = _publish_environment(project)
+    if args.db:
+        published = Path(args.db).resolve()
+        environment["SALES_WAREHOUSE_DB"] = str(published)
+    dbt_args = [item for item in args.dbt_args if item != "--"]
+
+    def plan(paths: object) -> list[Step]:
+        steps = default_steps(project, warehouse_paths(published).candidate, dbt_args)
+        return steps if args.command == "build" else steps[1:]
+
+    try:
+        paths = build_and_publish(published, project, plan, environment, prepare=args.command == "build")
+    except PublishError as error:
+        print(failure_line(warehouse_paths(published), error), file=sys.stderr)
+        return 1
+    print(f"Published {paths.published}: every model, test, Python model and metric export passed.")
+    return 0
 
 
 def _metrics_export(args: argparse.Namespace) -> int:
@@ -112,7 +168,7 @@ def _metrics_export(args: argparse.Namespace) -> int:
         semantic_manifest_path,
     )
 
-    project, db, target = _paths(args)
+    project, db, target = _paths(args, for_writing=True)
     failures: list[tuple[str, str]] = []
     try:
         results = export_saved_queries(
@@ -221,6 +277,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     generate.add_argument("--out", default="data/raw", help="output directory")
     generate.set_defaults(handler=_generate)
+
+    for name, help_text in (
+        (
+            "build",
+            "build a candidate (dbt build + metric exports); publish it only if all passed",
+        ),
+        (
+            "publish",
+            "publish a candidate built by a plain `dbt build`: run the metric exports on it, then swap it in",
+        ),
+    ):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument(
+            "--project-dir", default=None, help="dbt project (default: found from here upwards)"
+        )
+        command.add_argument("--db", default=None, help="published DuckDB file (default $SALES_WAREHOUSE_DB)")
+        if name == "build":
+            command.add_argument("dbt_args", nargs=argparse.REMAINDER, help="passed to dbt build after --")
+        else:
+            command.set_defaults(dbt_args=[])
+        command.set_defaults(handler=_build)
 
     contract = commands.add_parser("contract", help="render the dbt sources YAML from the raw contract")
     contract.add_argument("--models-dir", default="models", help="dbt models directory")

@@ -253,7 +253,8 @@ def query_metrics(
 ) -> tuple[str, pd.DataFrame]:
     """Compile and run one metric query read-only; returns the SQL and the result."""
     check_manifest(manifest_path, project_dir)
-    with duckdb.connect(str(db_path), read_only=True) as connection:
+    # A reader: read-only, no access to other host files (see publish.open_published).
+    with duckdb.connect(str(db_path), read_only=True, config={"enable_external_access": False}) as connection:
         engine = load_engine(manifest_path, connection)
         try:
             sql = compile_sql(

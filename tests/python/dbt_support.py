@@ -36,6 +36,8 @@ def environment(raw: Path, db: Path) -> dict[str, str]:
         **os.environ,
         "SALES_WAREHOUSE_RAW": str(raw),
         "SALES_WAREHOUSE_DB": str(db),
+        # These tests build straight into their own file (write-audit-publish has its own tests).
+        "SALES_WAREHOUSE_BUILD_DB": str(db),
         "DBT_PROFILES_DIR": str(ROOT),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }

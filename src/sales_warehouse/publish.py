@@ -1,0 +1,189 @@
+"""Write, audit, publish: users and BI tools only ever see a warehouse that passed every check.
+
+The published warehouse is one DuckDB file (`SALES_WAREHOUSE_DB`, default data/warehouse.duckdb).
+A build never writes it. It copies it to a candidate next to it (`<name>.candidate.duckdb`, so
+incremental models and snapshot history carry on), runs `dbt build` (models, tests, snapshots,
+Python models) and the metric exports on the candidate, and only when all of that passed renames
+the candidate over the published file: one atomic `os.replace` on the same file system. Readers
+that have the old file open keep reading it (the old inode lives until they close); new
+connections see the new file. A failed or killed build leaves the published file exactly as it
+was and says so in one line, naming the candidate kept for inspection.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+CANDIDATE_SUFFIX = ".candidate.duckdb"
+BUILD_LOG_TABLE = "meta.publish_log"
+
+
+class PublishError(RuntimeError):
+    """A build or audit step failed: the published warehouse was left unchanged."""
+
+
+@dataclass(frozen=True)
+class WarehousePaths:
+    published: Path
+    candidate: Path
+    lock: Path
+
+
+def warehouse_paths(published: Path) -> WarehousePaths:
+    published = published.resolve()
+    stem = published.name.removesuffix(".duckdb")
+    return WarehousePaths(
+        published=published,
+        candidate=published.with_name(stem + CANDIDATE_SUFFIX),
+        lock=published.with_name(stem + ".build.lock"),
+    )
+
+
+def find_project_dir(start: Path | None = None) -> Path:
+    """The dbt project: the first folder up from `start` (default: here) with a dbt_project.yml."""
+    for folder in [(start or Path.cwd()).resolve(), *(start or Path.cwd()).resolve().parents]:
+        if (folder / "dbt_project.yml").is_file():
+            return folder
+    package_root = Path(__file__).resolve().parents[2]
+    if (package_root / "dbt_project.yml").is_file():
+        return package_root
+    raise PublishError("no dbt_project.yml found here or above; run from the project or pass --project-dir")
+
+
+@contextmanager
+def build_lock(paths: WarehousePaths) -> Iterator[None]:
+    """One build at a time per warehouse; a second one is refused at once, not queued."""
+    paths.lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(paths.lock, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            raise PublishError(
+                f"another build of {paths.published} is running (lock {paths.lock})"
+            ) from error
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def prepare_candidate(paths: WarehousePaths) -> None:
+    """Start the candidate from the published warehouse (or from nothing on the first build)."""
+    for stale in (paths.candidate, paths.candidate.with_name(paths.candidate.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    if paths.published.exists():
+        shutil.copyfile(paths.published, paths.candidate)
+
+
+def record_publish(candidate: Path, steps: Sequence[str], started_at: datetime) -> None:
+    """Write who/when into the candidate, then checkpoint it so it is one self-contained file."""
+    with duckdb.connect(str(candidate)) as connection:
+        connection.execute("create schema if not exists meta")
+        connection.execute(
+            f"create table if not exists {BUILD_LOG_TABLE} "
+            "(published_at timestamp, build_started_at timestamp, steps varchar)"
+        )
+        connection.execute(
+            f"insert into {BUILD_LOG_TABLE} values (?, ?, ?)",
+            [datetime.now(UTC).replace(tzinfo=None), started_at.replace(tzinfo=None), " + ".join(steps)],
+        )
+        connection.execute("checkpoint")
+
+
+def swap_in(paths: WarehousePaths) -> None:
+    """Atomically replace the published file by the candidate (same folder, same file system)."""
+    wal = paths.candidate.with_name(paths.candidate.name + ".wal")
+    if wal.exists():
+        raise PublishError(f"candidate {paths.candidate} still has a write-ahead log; not publishing it")
+    os.replace(paths.candidate, paths.published)
+    directory = os.open(paths.published.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def run_step(name: str, command: Sequence[str], environment: dict[str, str], project_dir: Path) -> None:
+    print(f"[publish] {name}: {' '.join(command)}", flush=True)
+    result = subprocess.run(list(command), env=environment, cwd=project_dir)
+    if result.returncode != 0:
+        raise PublishError(f"{name} failed (exit {result.returncode})")
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    command: tuple[str, ...]
+
+
+def default_steps(project_dir: Path, candidate: Path, dbt_args: Sequence[str] = ()) -> list[Step]:
+    bin_dir = Path(sys.executable).parent
+    return [
+        Step("dbt build", (str(bin_dir / "dbt"), "build", "--project-dir", str(project_dir), *dbt_args)),
+        Step(
+            "metric exports",
+            (str(bin_dir / "sales-warehouse"), "metrics", "export", "--db", str(candidate)),
+        ),
+    ]
+
+
+def build_and_publish(
+    published: Path,
+    project_dir: Path,
+    steps: Callable[[WarehousePaths], list[Step]] | None = None,
+    environment: dict[str, str] | None = None,
+    prepare: bool = True,
+) -> WarehousePaths:
+    """Write a candidate, audit it with every step, publish it atomically only if all passed.
+    prepare=False publishes an existing candidate (built by a plain `dbt build`)."""
+    paths = warehouse_paths(published)
+    started_at = datetime.now(UTC)
+    env = {**(environment if environment is not None else os.environ)}
+    env["SALES_WAREHOUSE_DB"] = str(paths.published)
+    env["SALES_WAREHOUSE_BUILD_DB"] = str(paths.candidate)
+    plan = (steps or (lambda p: default_steps(project_dir, p.candidate)))(paths)
+    with build_lock(paths):
+        try:
+            if prepare:
+                prepare_candidate(paths)
+            elif not paths.candidate.exists():
+                raise PublishError(f"no candidate {paths.candidate} to publish: run `dbt build` first")
+            for step in plan:
+                run_step(step.name, step.command, env, project_dir)
+            record_publish(paths.candidate, [step.name for step in plan], started_at)
+            swap_in(paths)
+        except KeyboardInterrupt as interrupt:
+            raise PublishError("interrupted") from interrupt
+    return paths
+
+
+def failure_line(paths: WarehousePaths, error: BaseException) -> str:
+    """The one line a failed build prints: what failed, what users see, where the candidate is."""
+    state = (
+        f"the published warehouse {paths.published} is unchanged"
+        if paths.published.exists()
+        else f"nothing is published yet ({paths.published} does not exist)"
+    )
+    kept = (
+        f"; the failed candidate is kept for inspection at {paths.candidate}"
+        if paths.candidate.exists()
+        else ""
+    )
+    return f"Build not published: {error}; {state}{kept}."
+
+
+def open_published(path: Path) -> duckdb.DuckDBPyConnection:
+    """A connection for readers (BI tools, reports): read-only, and no access to other files on the
+    host (a read-only connection with external access on could still read_csv('/etc/passwd'))."""
+    return duckdb.connect(str(path), read_only=True, config={"enable_external_access": False})

@@ -1,0 +1,258 @@
+"""Write, audit, publish: only a fully passing build replaces the warehouse users read.
+
+The first tests drive `build_and_publish` with small stand-in steps (fast, exact); the last ones
+run the real `sales-warehouse build` (dbt build + metric exports) on generated data, break the
+export and check that readers keep the last good warehouse and are never blocked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from dbt_support import ALL_OFF, BIN, ROOT, generate
+
+from sales_warehouse.publish import (
+    PublishError,
+    Step,
+    WarehousePaths,
+    build_and_publish,
+    build_lock,
+    failure_line,
+    open_published,
+    warehouse_paths,
+)
+
+PYTHON = sys.executable
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_step(value: int) -> Step:
+    """A step that writes `value` into the candidate the way dbt would (it reads the env var)."""
+    code = (
+        "import duckdb, os; c = duckdb.connect(os.environ['SALES_WAREHOUSE_BUILD_DB']);"
+        "c.execute('create schema if not exists marts');"
+        f"c.execute('create or replace table marts.answer as select {value} as value'); c.close()"
+    )
+    return Step(f"write {value}", (PYTHON, "-c", code))
+
+
+FAIL = Step("audit", (PYTHON, "-c", "raise SystemExit(3)"))
+
+
+def answer(path: Path) -> int:
+    with open_published(path) as connection:
+        return connection.sql("select value from marts.answer").fetchone()[0]
+
+
+def publish(published: Path, *steps: Step) -> WarehousePaths:
+    return build_and_publish(published, ROOT, lambda paths: list(steps), environment={})
+
+
+def test_a_passing_build_is_published_atomically_with_a_log_row(tmp_path: Path) -> None:
+    published = tmp_path / "warehouse.duckdb"
+    paths = publish(published, write_step(1))
+    assert answer(published) == 1
+    assert not paths.candidate.exists()
+    publish(published, write_step(2))
+    assert answer(published) == 2
+    with open_published(published) as connection:
+        assert connection.sql("select count(*) from meta.publish_log").fetchone() == (2,)
+
+
+def test_a_failed_build_leaves_the_published_warehouse_exactly_as_it_was(tmp_path: Path) -> None:
+    published = tmp_path / "warehouse.duckdb"
+    publish(published, write_step(1))
+    before = digest(published)
+    with pytest.raises(PublishError) as failure:
+        publish(published, write_step(2), FAIL)
+    assert digest(published) == before
+    assert answer(published) == 1
+    paths = warehouse_paths(published)
+    assert paths.candidate.exists(), "the failed candidate is kept for inspection"
+    line = failure_line(paths, failure.value)
+    assert "\n" not in line
+    assert f"the published warehouse {published} is unchanged" in line
+    assert str(paths.candidate) in line and "audit failed (exit 3)" in line
+
+
+def test_an_interrupted_build_publishes_nothing(tmp_path: Path) -> None:
+    published = tmp_path / "warehouse.duckdb"
+    publish(published, write_step(1))
+    before = digest(published)
+    interrupt = Step("interrupted", (PYTHON, "-c", "import os, signal; os.kill(os.getppid(), signal.SIGINT)"))
+    with pytest.raises(PublishError, match="interrupted"):
+        publish(published, write_step(2), interrupt, write_step(3))
+    assert digest(published) == before
+
+
+def test_a_killed_build_publishes_nothing(tmp_path: Path) -> None:
+    published = tmp_path / "warehouse.duckdb"
+    publish(published, write_step(1))
+    before = digest(published)
+    killed = Step("killed", (PYTHON, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"))
+    with pytest.raises(PublishError, match=r"killed failed \(exit -9\)"):
+        publish(published, write_step(2), killed)
+    assert digest(published) == before
+
+
+def test_readers_are_not_blocked_and_keep_their_snapshot_until_they_reconnect(tmp_path: Path) -> None:
+    published = tmp_path / "warehouse.duckdb"
+    publish(published, write_step(1))
+    with open_published(published) as reader:
+        publish(published, write_step(2))  # a reader holding the file open does not block a build
+        assert reader.sql("select value from marts.answer").fetchone() == (1,)
+    assert answer(published) == 2
+
+
+def test_one_build_at_a_time(tmp_path: Path) -> None:
+    paths = warehouse_paths(tmp_path / "warehouse.duckdb")
+    with build_lock(paths), pytest.raises(PublishError, match="another build"):
+        publish(paths.published, write_step(1))
+
+
+def test_reader_connections_cannot_read_host_files(tmp_path: Path) -> None:
+    published = tmp_path / "warehouse.duckdb"
+    publish(published, write_step(1))
+    with open_published(published) as reader, pytest.raises(duckdb.PermissionException):
+        reader.sql("select * from read_csv('/etc/passwd')").fetchall()
+
+
+# --------------------------------------------------------------------------- the real build
+
+
+def cli(args: list[str], raw: Path, published: Path) -> subprocess.CompletedProcess[str]:
+    environment = {
+        "PATH": str(BIN),
+        "HOME": str(published.parent),
+        "SALES_WAREHOUSE_RAW": str(raw),
+        "SALES_WAREHOUSE_DB": str(published),
+        "DBT_PROFILES_DIR": str(ROOT),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    return subprocess.run(
+        [str(BIN / "sales-warehouse"), *args], env=environment, capture_output=True, text=True, cwd=ROOT
+    )
+
+
+@pytest.fixture(scope="module")
+def published_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    work = tmp_path_factory.mktemp("publish")
+    raw = generate(work / "raw", "--domains", "commerce", scale="0.1")
+    published = work / "warehouse.duckdb"
+    result = cli(["build", "--", "--vars", ALL_OFF], raw, published)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    return raw, published
+
+
+def test_make_builds_publish_models_and_metric_exports(published_build: tuple[Path, Path]) -> None:
+    _, published = published_build
+    with open_published(published) as reader:
+        orders = reader.sql("select count(*) from marts.fct_orders").fetchone()[0]
+        exports = reader.sql("select count(*) from metrics.saved_query_exports").fetchone()[0]
+    assert orders > 0 and exports > 0
+
+
+def test_an_empty_export_is_not_published_and_the_snapshot_records_nothing(
+    published_build: tuple[Path, Path], tmp_path: Path
+) -> None:
+    raw, published = published_build
+    broken = tmp_path / "raw"
+    broken.mkdir()
+    for path in raw.glob("*.parquet"):
+        table = pq.read_table(path)
+        pq.write_table(table.slice(0, 0) if path.name == "customers.parquet" else table, broken / path.name)
+    before = digest(published)
+    with open_published(published) as reader:
+        history = reader.sql("select count(*) from snapshots.customers_snapshot").fetchone()[0]
+        # A reader keeps querying while the failing build runs next to it.
+        result = cli(["build", "--", "--vars", ALL_OFF], broken, published)
+        assert reader.sql("select count(*) from marts.fct_orders").fetchone()[0] > 0
+    assert result.returncode == 1
+    assert "Snapshot customers_snapshot refused: its source" in result.stdout
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("Build not published: dbt build failed")
+    assert f"the published warehouse {published} is unchanged" in last_line
+    assert digest(published) == before
+    with open_published(published) as reader:
+        assert reader.sql("select count(*) from snapshots.customers_snapshot").fetchone()[0] == history
+        assert reader.sql(
+            "select count(*) from snapshots.customers_snapshot where dbt_is_deleted"
+        ).fetchone() == (0,)
+
+
+def test_a_concurrent_reader_thread_is_never_refused(published_build: tuple[Path, Path]) -> None:
+    """BI readers poll while a full build and publish runs: every read succeeds."""
+    raw, published = published_build
+    errors: list[BaseException] = []
+    reads = 0
+    done = threading.Event()
+
+    def poll() -> None:
+        nonlocal reads
+        while not done.is_set():
+            try:
+                with open_published(published) as reader:
+                    reader.sql("select count(*) from marts.fct_orders").fetchone()
+                reads += 1
+            except BaseException as error:  # noqa: BLE001 - any refusal is the failure under test
+                errors.append(error)
+                return
+
+    thread = threading.Thread(target=poll)
+    thread.start()
+    try:
+        result = cli(["build", "--", "--vars", ALL_OFF], raw, published)
+    finally:
+        done.set()
+        thread.join()
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert errors == [] and reads > 0
+
+
+def test_a_plain_dbt_build_writes_the_candidate_and_says_it_is_not_published(
+    published_build: tuple[Path, Path], tmp_path: Path
+) -> None:
+    raw, published = published_build
+    before = digest(published)
+    environment = {
+        "PATH": str(BIN),
+        "HOME": str(tmp_path),
+        "SALES_WAREHOUSE_RAW": str(raw),
+        "SALES_WAREHOUSE_DB": str(published),
+        "DBT_PROFILES_DIR": str(ROOT),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    result = subprocess.run(
+        [
+            str(BIN / "dbt"),
+            "build",
+            "--select",
+            "+stg_shop__orders",
+            "--exclude",
+            "resource_type:test",
+            "resource_type:unit_test",
+            "--vars",
+            ALL_OFF,
+            "--target-path",
+            str(tmp_path),
+        ],
+        env=environment,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    candidate = warehouse_paths(published).candidate
+    assert f"Built the candidate {candidate}: not published" in result.stdout
+    assert digest(published) == before
+    candidate.unlink()
