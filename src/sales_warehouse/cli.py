@@ -245,6 +245,24 @@ def _metrics_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _checksums(args: argparse.Namespace) -> int:
+    from sales_warehouse.checksums import differences, to_json, warehouse_checksums
+
+    checksums = warehouse_checksums(
+        Path(args.db or os.environ.get("SALES_WAREHOUSE_DB", "data/warehouse.duckdb"))
+    )
+    if args.out:
+        Path(args.out).write_text(to_json(checksums) + "\n")
+        print(f"wrote checksums of {len(checksums)} tables to {args.out}")
+    if args.compare:
+        changed = differences(json.loads(Path(args.compare).read_text()), checksums)
+        for line in changed:
+            print(line)
+        print(f"{len(changed)} of {len(checksums)} tables differ from {args.compare}")
+        return 1 if changed else 0
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sales-warehouse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -298,6 +316,15 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             command.set_defaults(dbt_args=[])
         command.set_defaults(handler=_build)
+
+    checksums = commands.add_parser(
+        "checksums",
+        help="order-independent checksums of every published table (prove a refactor changed nothing)",
+    )
+    checksums.add_argument("--db", default=None, help="DuckDB file (default $SALES_WAREHOUSE_DB)")
+    checksums.add_argument("--out", default=None, help="write the checksums to this JSON file")
+    checksums.add_argument("--compare", default=None, help="compare with a JSON file written by --out")
+    checksums.set_defaults(handler=_checksums)
 
     contract = commands.add_parser("contract", help="render the dbt sources YAML from the raw contract")
     contract.add_argument("--models-dir", default="models", help="dbt models directory")
