@@ -26,7 +26,7 @@ as_of as (
     {# var('as_of_date') when set, else the last placed_date of any order. #}
     select
         coalesce(
-            cast({{ "'" ~ var('as_of_date') ~ "'" if var('as_of_date', none) else 'null' }} as date),
+            {{ as_of_date() }},
             max(placed_date)
         ) as as_of_date
     from orders

@@ -67,7 +67,7 @@ rep_attributes as (
 as_of as (
 
     {%- if var('as_of_date', none) %}
-    select cast('{{ var("as_of_date") }}' as timestamp) + interval 1 day - interval 1 microsecond as as_of_at
+    select cast({{ as_of_date() }} as timestamp) + interval 1 day - interval 1 microsecond as as_of_at
     {%- else %}
     select max(event_at) as as_of_at
     from (

@@ -43,7 +43,7 @@ history_bounds as (
     select
         min(placed_date) as history_start_date,
         coalesce(
-            cast({{ "'" ~ var('as_of_date') ~ "'" if var('as_of_date', none) else 'null' }} as date),
+            {{ as_of_date() }},
             least(max(placed_date), cast({{ dbt.dateadd('day', -1, as_of_timestamp()) }} as date))
         ) as history_end_date
     from order_lines

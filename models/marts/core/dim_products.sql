@@ -3,8 +3,6 @@
     last day with a valid order. Lifecycle status and lifetime sales are as of that date.
 #}
 {%- set new_product_days = var('new_product_days', 180) | int -%}
-{%- set as_of_date = "cast('" ~ var('as_of_date') ~ "' as date)"
-    if var('as_of_date', none) else 'cast(null as date)' %}
 
 with
 
@@ -31,7 +29,7 @@ order_lines as (
 data_window as (
 
     select
-        coalesce({{ as_of_date }}, max(orders.placed_date)) as data_end_date
+        coalesce({{ as_of_date() }}, max(orders.placed_date)) as data_end_date
     from orders
 
 ),

@@ -17,7 +17,7 @@ as_of as (
     {# Same rule as int_customers_rfm_scored: var('as_of_date'), else the last placed_date. #}
     select
         coalesce(
-            cast({{ "'" ~ var('as_of_date') ~ "'" if var('as_of_date', none) else 'null' }} as date),
+            {{ as_of_date() }},
             max(placed_date)
         ) as as_of_date
     from orders

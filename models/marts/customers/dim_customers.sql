@@ -59,7 +59,7 @@ as_of as (
     {# Same rule as int_customers_rfm_scored, repeated so that customers without orders get an age. #}
     select
         coalesce(
-            cast({{ "'" ~ var('as_of_date') ~ "'" if var('as_of_date', none) else 'null' }} as date),
+            {{ as_of_date() }},
             max(placed_date)
         ) as as_of_date
     from orders

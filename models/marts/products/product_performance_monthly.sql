@@ -21,8 +21,6 @@
 {#- The YAML tests trend_months >= 2; max() keeps the frame valid whatever the var renders as. -#}
 {%- set trend_window_preceding = [trend_months - 1, 0] | max -%}
 {%- set decline_threshold = var('decline_threshold', -0.02) -%}
-{%- set as_of_date = "cast('" ~ var('as_of_date') ~ "' as date)"
-    if var('as_of_date', none) else 'cast(null as date)' %}
 
 with
 
@@ -56,7 +54,7 @@ data_window as (
 
     select
         min(orders.placed_date) as data_start_date,
-        coalesce({{ as_of_date }}, max(orders.placed_date)) as data_end_date
+        coalesce({{ as_of_date() }}, max(orders.placed_date)) as data_end_date
     from orders
 
 ),

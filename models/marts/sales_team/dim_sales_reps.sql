@@ -20,6 +20,14 @@ history as (
 
 ),
 
+as_of as (
+
+    {# The data's "today", as for customers: tenure must not change when the build runs a day later. #}
+    select coalesce({{ as_of_date() }}, max(placed_date)) as as_of_date
+    from {{ ref('fct_orders') }}
+
+),
+
 history_summary as (
 
     select
@@ -46,12 +54,13 @@ final as (
         reps.hired_on,
         reps.left_on,
         reps.left_on is null as is_active,
-        round({{ dbt.datediff('reps.hired_on', 'coalesce(reps.left_on, current_date)', 'day') }} / 365.25, 1)
+        round({{ dbt.datediff('reps.hired_on', 'coalesce(reps.left_on, as_of.as_of_date)', 'day') }} / 365.25, 1)
             as tenure_years,
         history_summary.first_recorded_at,
         coalesce(history_summary.version_count, 1) as version_count,
         coalesce(history_summary.team_change_count, 0) as team_change_count
     from reps
+    cross join as_of
     left join teams
         on reps.team_id = teams.team_id
     left join history_summary
