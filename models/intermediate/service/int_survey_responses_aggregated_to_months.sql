@@ -18,9 +18,9 @@ classified as (
     select
         cast({{ dbt.date_trunc('month', 'responded_at') }} as date) as month_start_date,
         csat_score,
-        case when nps_score >= 9 then 1 else 0 end as is_promoter,
-        case when nps_score between 7 and 8 then 1 else 0 end as is_passive,
-        case when nps_score <= 6 then 1 else 0 end as is_detractor
+        case when {{ nps_category('nps_score') }} = 'promoter' then 1 else 0 end as is_promoter,
+        case when {{ nps_category('nps_score') }} = 'passive' then 1 else 0 end as is_passive,
+        case when {{ nps_category('nps_score') }} = 'detractor' then 1 else 0 end as is_detractor
     from survey_responses
 
 ),

@@ -38,7 +38,7 @@ visits as (
         stage_entry_amount,
         default_probability,
         entered_at,
-        coalesce(exited_at, cast('9999-12-31' as {{ dbt.type_timestamp() }})) as exited_or_open_at
+        {{ coalesce_to_infinity('exited_at') }} as exited_or_open_at
     from stage_visits
 
 ),

@@ -32,7 +32,7 @@ visits as (
         stage_name,
         stage_entry_amount,
         entered_at,
-        coalesce(exited_at, cast('9999-12-31' as {{ dbt.type_timestamp() }})) as exited_or_open_at
+        {{ coalesce_to_infinity('exited_at') }} as exited_or_open_at
     from stage_visits
 
 ),

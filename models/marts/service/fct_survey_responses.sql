@@ -15,11 +15,7 @@ final as (
         customer_id,
         nps_score,
         csat_score,
-        case
-            when nps_score >= 9 then 'promoter'
-            when nps_score >= 7 then 'passive'
-            else 'detractor'
-        end as nps_category,
+        {{ nps_category('nps_score') }} as nps_category,
         responded_at,
         cast(responded_at as date) as responded_date
     from responses
