@@ -50,119 +50,19 @@ cells as (
 
 ),
 
-order_days as (
-
-    {{ day_spine('(select min(placed_date) from orders)', '(select max(placed_date) from orders)') }}
-
-),
-
-order_weekday_occurrences as (
-
-    select
-        cast(extract(isodow from date_day) as integer) as iso_weekday,
-        count(*) as weekday_occurrences
-    from order_days
-    group by cast(extract(isodow from date_day) as integer)
-
-),
-
-order_counts as (
-
-    select
-        cast(extract(isodow from placed_at) as integer) as iso_weekday,
-        cast(extract(hour from placed_at) as integer) as hour_of_day,
-        count(*) as orders_placed
-    from orders
-    group by
-        cast(extract(isodow from placed_at) as integer),
-        cast(extract(hour from placed_at) as integer)
-
-),
-
-order_cells as (
-
-    select
-        cells.iso_weekday,
-        cells.hour_of_day,
-        coalesce(order_counts.orders_placed, 0) as orders_placed,
-        cast(coalesce(order_counts.orders_placed, 0) as double)
-        / nullif(order_weekday_occurrences.weekday_occurrences, 0) as average_orders_per_week
-    from cells
-    left join order_counts
-        on
-            cells.iso_weekday = order_counts.iso_weekday
-            and cells.hour_of_day = order_counts.hour_of_day
-    left join order_weekday_occurrences
-        on cells.iso_weekday = order_weekday_occurrences.iso_weekday
-
-),
-
 order_ranked as (
 
-    select
-        *,
-        average_orders_per_week / nullif(max(average_orders_per_week) over (), 0) as order_share_of_peak,
-        percent_rank() over (order by average_orders_per_week desc) as order_percent_rank
-    from order_cells
+    {{ weekday_hour_demand('orders', 'placed_at', 'placed_date', 'orders_placed', 'average_orders_per_week', 'order') }}
 
 ),
 
 {%- if service_enabled %}
 
-ticket_days as (
-
-    {{ day_spine('(select min(opened_date) from tickets)', '(select max(opened_date) from tickets)') }}
-
-),
-
-ticket_weekday_occurrences as (
-
-    select
-        cast(extract(isodow from date_day) as integer) as iso_weekday,
-        count(*) as weekday_occurrences
-    from ticket_days
-    group by cast(extract(isodow from date_day) as integer)
-
-),
-
-ticket_counts as (
-
-    select
-        cast(extract(isodow from opened_at) as integer) as iso_weekday,
-        cast(extract(hour from opened_at) as integer) as hour_of_day,
-        count(*) as tickets_opened
-    from tickets
-    group by
-        cast(extract(isodow from opened_at) as integer),
-        cast(extract(hour from opened_at) as integer)
-
-),
-
-ticket_cells as (
-
-    select
-        cells.iso_weekday,
-        cells.hour_of_day,
-        coalesce(ticket_counts.tickets_opened, 0) as tickets_opened,
-        cast(coalesce(ticket_counts.tickets_opened, 0) as double)
-        / nullif(ticket_weekday_occurrences.weekday_occurrences, 0) as average_tickets_per_week
-    from cells
-    left join ticket_counts
-        on
-            cells.iso_weekday = ticket_counts.iso_weekday
-            and cells.hour_of_day = ticket_counts.hour_of_day
-    left join ticket_weekday_occurrences
-        on cells.iso_weekday = ticket_weekday_occurrences.iso_weekday
-
-),
-
 ticket_ranked as (
 
-    select
-        *,
-        average_tickets_per_week / nullif(max(average_tickets_per_week) over (), 0) as ticket_share_of_peak,
-        percent_rank() over (order by average_tickets_per_week desc) as ticket_percent_rank
-    from ticket_cells
+    {{ weekday_hour_demand(
+        'tickets', 'opened_at', 'opened_date', 'tickets_opened', 'average_tickets_per_week', 'ticket'
+    ) }}
 
 ),
 
