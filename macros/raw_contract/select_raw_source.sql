@@ -9,6 +9,10 @@
         that is missing becomes an empty result; a missing updated_at (or a null one) falls back
         to _loaded_at. Required columns and files are checked before any model runs
         (check_raw_contract), so here they are simply selected.
+    raw_content_hash(source_name, table_name): md5 of a row's contract columns except
+        updated_at and _loaded_at (as JSON, so nulls and text are unambiguous). Two rows of one key
+        and one updated_at are exact copies when their hashes are equal and conflicting duplicates
+        otherwise; the hash is also the stable tiebreak between conflicting versions.
 #}
 {% macro raw_source_node(source_name, table_name) %}
     {%- for node in graph.sources.values() -%}
@@ -89,14 +93,28 @@
             {%- endif %}
             {%- if not loop.last %},{% endif %}
         {%- endfor %}
+        {%- set path = raw_source_location(node) %}
         {%- if present is none %}
         from (select 1) as missing_optional_file
         where false
+        {%- elif path is not none %}
+        from read_parquet('{{ path }}') as {{ table_name }}
         {%- else %}
-        {%- set path = raw_source_location(node) %}
         from {{ relation }}
         {%- endif %}
     {%- endif -%}
-        {%- elif path is not none %}
-        from read_parquet('{{ path }}') as {{ table_name }}
+{% endmacro %}
+
+{% macro raw_content_hash(source_name, table_name) %}
+    {%- if not execute -%}
+        md5('')
+    {%- else -%}
+        {%- set node = raw_source_node(source_name, table_name) -%}
+        {%- set names = node.columns.keys() | reject('in', ['updated_at', '_loaded_at']) | list -%}
+        md5(to_json(struct_pack(
+        {%- for name in names %}
+            {{ name }} := {{ name }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+        )))
+    {%- endif -%}
 {% endmacro %}

@@ -20,7 +20,10 @@ def model(dbt, session):
     segments = dbt.ref("customer_segments").df()
 
     config = SegmentationConfig(
-        k_min=int(dbt.config.get("segment_k_min")), k_max=int(dbt.config.get("segment_k_max"))
+        k_min=int(dbt.config.get("segment_k_min")),
+        k_max=int(dbt.config.get("segment_k_max")),
+        min_segment_share=float(dbt.config.get("segment_min_share")),
+        weak_silhouette=float(dbt.config.get("segment_weak_silhouette")),
     )
     profiles = profile_segments(behaviour, mix, segments, config)
 

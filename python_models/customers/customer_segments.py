@@ -19,7 +19,10 @@ def model(dbt, session):
     mix = dbt.ref("int_customers_purchase_mix_counted").df()
 
     config = SegmentationConfig(
-        k_min=int(dbt.config.get("segment_k_min")), k_max=int(dbt.config.get("segment_k_max"))
+        k_min=int(dbt.config.get("segment_k_min")),
+        k_max=int(dbt.config.get("segment_k_max")),
+        min_segment_share=float(dbt.config.get("segment_min_share")),
+        weak_silhouette=float(dbt.config.get("segment_weak_silhouette")),
     )
     result = segment_customers(behaviour, mix, config)
 

@@ -14,7 +14,11 @@ def model(dbt, session):
     calendar = dbt.ref("int_forecast_calendar").df()
     daily = dbt.ref("int_forecast_daily_series").df()
 
-    config = ForecastConfig()
+    config = ForecastConfig(
+        selection_cutoffs=int(dbt.config.get("forecast_selection_cutoffs")),
+        evaluation_cutoffs=int(dbt.config.get("forecast_evaluation_cutoffs")),
+        backtest_horizon_days=int(dbt.config.get("forecast_backtest_horizon_days")),
+    )
     panel, design = prepare_inputs(daily, calendar, config)
     backtest = run_backtest(panel, design, config)
 

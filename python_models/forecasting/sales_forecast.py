@@ -16,7 +16,11 @@ def model(dbt, session):
     daily = dbt.ref("int_forecast_daily_series").df()
     backtest = dbt.ref("forecast_backtest").df()
 
-    config = ForecastConfig()
+    config = ForecastConfig(
+        selection_cutoffs=int(dbt.config.get("forecast_selection_cutoffs")),
+        evaluation_cutoffs=int(dbt.config.get("forecast_evaluation_cutoffs")),
+        backtest_horizon_days=int(dbt.config.get("forecast_backtest_horizon_days")),
+    )
     panel, design = prepare_inputs(daily, calendar, config)
     forecast = forecast_panel(panel, design, chosen_models(backtest), config)
 

@@ -13,6 +13,12 @@ def model(dbt, session):
     dbt.config(materialized="table")
     visits = dbt.ref("int_opportunity_stage_visits_featurized").df()
 
-    metrics = model_metrics(visits, ScoringConfig())
+    metrics = model_metrics(
+        visits,
+        ScoringConfig(
+            test_share=float(dbt.config.get("scoring_test_share")),
+            min_deals_per_class=int(dbt.config.get("scoring_min_deals_per_class")),
+        ),
+    )
 
     return session.from_df(metrics).project(typed_projection(METRIC_COLUMNS))

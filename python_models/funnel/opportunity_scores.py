@@ -13,7 +13,13 @@ def model(dbt, session):
     dbt.config(materialized="table")
     visits = dbt.ref("int_opportunity_stage_visits_featurized").df()
 
-    scores = opportunity_scores(visits, ScoringConfig())
+    scores = opportunity_scores(
+        visits,
+        ScoringConfig(
+            test_share=float(dbt.config.get("scoring_test_share")),
+            min_deals_per_class=int(dbt.config.get("scoring_min_deals_per_class")),
+        ),
+    )
 
     # pandas hands back timestamps and doubles: cast to the documented types.
     return session.from_df(scores).project(typed_projection(SCORE_COLUMNS))

@@ -12,7 +12,13 @@ def model(dbt, session):
     dbt.config(materialized="table")
     lines = dbt.ref("int_order_lines_effective_priced").df()
 
-    effects = category_effects(lines, ElasticityConfig())
+    effects = category_effects(
+        lines,
+        ElasticityConfig(
+            confidence=float(dbt.config.get("elasticity_confidence")),
+            min_customers=int(dbt.config.get("elasticity_min_customers")),
+        ),
+    )
 
     # pandas hands back doubles: cast to the documented types.
     return session.from_df(effects).project(typed_projection(EFFECT_COLUMNS))

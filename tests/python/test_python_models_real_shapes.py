@@ -20,6 +20,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from test_scoring import toy_visits
 from test_segmentation import planted_customers
 
@@ -34,6 +35,11 @@ from sales_warehouse.segmentation import (
 )
 
 PYTHON_MODELS = Path(__file__).parents[2] / "python_models"
+# The models' YAML configs pass the project's vars under the same names: use their declared defaults.
+PROJECT_VARS = {
+    name: str(value)
+    for name, value in yaml.safe_load((PYTHON_MODELS.parent / "dbt_project.yml").read_text())["vars"].items()
+}
 CUSTOMER_CONFIG = {"segment_k_min": "3", "segment_k_max": "8", "recommendations_per_customer": "5"}
 
 
@@ -65,7 +71,7 @@ def run_model(
 ) -> pd.DataFrame:
     """Run one model file, store its output as a table named like the model (for downstream
     models), check the documented column types, return the rows."""
-    relation = load_model(path).model(StandInDbt(session, config or {}), session)
+    relation = load_model(path).model(StandInDbt(session, {**PROJECT_VARS, **(config or {})}), session)
     name = Path(path).stem
     relation.create(name)
     return session.table(name).df()
