@@ -248,3 +248,38 @@ def test_every_model_and_column_is_described(built: tuple[Path, Path, Path]) -> 
                 if not described.get(name.lower()) and not name.startswith("dbt_")
             ]
     assert missing == []
+
+
+def test_wrong_column_type_fails_early_naming_file_column_and_types(tmp_path: Path) -> None:
+    """A numeric column arriving as text is a contract error before any model runs, not a binder error."""
+    raw = generate(tmp_path / "raw", "--domains", "commerce", scale="0.02")
+    path = raw / "order_lines.parquet"
+    with duckdb.connect() as con:
+        con.execute(f"create table lines as select * from read_parquet('{path}')")
+        con.execute(
+            f"copy (select * replace (quantity::varchar as quantity) from lines) to '{path}' (format parquet)"
+        )
+    result = dbt(["build", "--vars", ALL_OFF], raw, tmp_path / "db.duckdb", tmp_path)
+    assert result.returncode != 0
+    lines = [line for line in result.stdout.splitlines() if str(path) in line and "'quantity'" in line]
+    assert len(lines) == 1, result.stdout[-4000:]
+    assert "INTEGER" in lines[0] and "VARCHAR" in lines[0]
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "base_shop__order_lines" not in result.stdout  # no model ran
+
+
+def test_compatible_column_types_pass_the_contract(tmp_path: Path) -> None:
+    """Types of the same family are accepted: a smaller integer, a decimal price, millisecond timestamps."""
+    raw = generate(tmp_path / "raw", "--domains", "commerce", scale="0.02")
+    path = raw / "order_lines.parquet"
+    with duckdb.connect() as con:
+        con.execute(f"create table lines as select * from read_parquet('{path}')")
+        con.execute(
+            "copy (select * replace (line_number::smallint as line_number, unit_price::decimal(18, 4) as unit_price,"
+            f" updated_at::timestamp_ms as updated_at) from lines) to '{path}' (format parquet)"
+        )
+    result = dbt(
+        ["run-operation", "check_raw_contract", "--vars", ALL_OFF], raw, tmp_path / "db.duckdb", tmp_path
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert "Raw data contract violated" not in result.stdout
