@@ -1,9 +1,10 @@
 {#
     Nothing is dropped silently: for each deduplicated raw entity, raw rows = rows staging keeps
-    + rows the data-quality mart records as duplicates or superseded versions.
+    + rows the data-quality mart records as exact or conflicting duplicates or superseded versions.
 #}
 {%- set entities = [
     ('shop.customers', 'base_shop__customers', 'stg_shop__customers'),
+    ('shop.products', 'base_shop__products', 'stg_shop__products'),
     ('shop.orders', 'base_shop__orders', 'stg_shop__orders'),
     ('shop.order_lines', 'base_shop__order_lines', 'stg_shop__order_lines'),
 ] -%}
@@ -20,7 +21,7 @@ deduplicated as (
         source_table,
         count(*) as dropped_rows
     from {{ ref('dq_failed_rows') }}
-    where rule_name in ('duplicate_row', 'superseded_version')
+    where rule_name in ('duplicate_row', 'conflicting_duplicate', 'superseded_version')
     group by source_table
 
 ),

@@ -9,6 +9,8 @@ failures as (
 
     {{ data_quality_rule_rows(ref('base_shop__customers'), 'shop.customers', 'customer_id', [
         {'name': 'duplicate_row', 'flag': 'is_duplicate_row', 'value': 'updated_at'},
+        {'name': 'conflicting_duplicate', 'flag': 'is_conflicting_duplicate',
+         'value': "'updated_at=' || updated_at || ' content_hash=' || content_hash"},
         {'name': 'superseded_version', 'flag': 'is_superseded_version', 'value': 'updated_at'},
         {'name': 'invalid_email', 'flag': 'is_latest_version and has_invalid_email', 'value': 'email'},
         {'name': 'non_standard_string', 'flag': 'is_latest_version and has_non_standard_string',
@@ -21,10 +23,14 @@ failures as (
 
     {{ data_quality_rule_rows(ref('base_shop__orders'), 'shop.orders', 'order_id', [
         {'name': 'duplicate_row', 'flag': 'is_duplicate_row', 'value': 'updated_at'},
+        {'name': 'conflicting_duplicate', 'flag': 'is_conflicting_duplicate',
+         'value': "'updated_at=' || updated_at || ' content_hash=' || content_hash"},
         {'name': 'superseded_version', 'flag': 'is_superseded_version', 'value': 'updated_at'},
         {'name': 'non_standard_string', 'flag': 'is_latest_version and has_non_standard_string',
          'value': 'channel_as_received'},
         {'name': 'future_timestamp', 'flag': 'is_latest_version and is_future_dated', 'value': 'placed_at'},
+        {'name': 'before_business_start', 'flag': 'is_latest_version and is_before_business_start',
+         'value': 'placed_at'},
         {'name': 'unknown_status', 'flag': 'is_latest_version and has_unknown_status',
          'value': 'status_code_as_received'},
         {'name': 'unknown_code', 'flag': 'is_latest_version and has_unknown_channel', 'value': "'channel=' || channel"},
@@ -38,6 +44,8 @@ failures as (
     {{ data_quality_rule_rows(ref('base_shop__order_lines'), 'shop.order_lines',
         "order_id || '-' || line_number", [
         {'name': 'duplicate_row', 'flag': 'is_duplicate_row', 'value': 'updated_at'},
+        {'name': 'conflicting_duplicate', 'flag': 'is_conflicting_duplicate',
+         'value': "'updated_at=' || updated_at || ' content_hash=' || content_hash"},
         {'name': 'superseded_version', 'flag': 'is_superseded_version', 'value': 'updated_at'},
     ]) }}
 
@@ -50,6 +58,21 @@ failures as (
         {'name': 'missing_cost', 'flag': 'is_missing_cost', 'value': "'unit_cost=null'"},
         {'name': 'orphan_foreign_key', 'flag': 'is_orphan_product', 'value': "'product_id=' || product_id"},
         {'name': 'parent_order_excluded', 'flag': 'is_parent_order_excluded', 'value': "'order_id=' || order_id"},
+        {'name': 'quantity_outlier', 'flag': 'is_quantity_outlier',
+         'value': "quantity || ' (limit ' || quantity_limit || ')'"},
+        {'name': 'price_outlier_high', 'flag': 'is_price_outlier_high',
+         'value': "unit_price || ' (upper limit ' || unit_price_upper_limit || ')'"},
+        {'name': 'price_outlier_low', 'flag': 'is_price_outlier_low',
+         'value': "unit_price || ' (lower limit ' || unit_price_lower_limit || ')'"},
+    ]) }}
+
+    union all
+
+    {{ data_quality_rule_rows(ref('base_shop__products'), 'shop.products', 'product_id', [
+        {'name': 'duplicate_row', 'flag': 'is_duplicate_row', 'value': 'updated_at'},
+        {'name': 'conflicting_duplicate', 'flag': 'is_conflicting_duplicate',
+         'value': "'updated_at=' || updated_at || ' content_hash=' || content_hash"},
+        {'name': 'superseded_version', 'flag': 'is_superseded_version', 'value': 'updated_at'},
     ]) }}
 
     {%- if var('enable_pipeline', true) %}
@@ -75,6 +98,8 @@ failures as (
 
     {{ data_quality_rule_rows(ref('base_service__support_tickets'), 'service.support_tickets', 'ticket_id', [
         {'name': 'duplicate_row', 'flag': 'is_duplicate_row', 'value': 'updated_at'},
+        {'name': 'conflicting_duplicate', 'flag': 'is_conflicting_duplicate',
+         'value': "'updated_at=' || updated_at || ' content_hash=' || content_hash"},
         {'name': 'superseded_version', 'flag': 'is_superseded_version', 'value': 'updated_at'},
     ]) }}
 

@@ -10,13 +10,27 @@ source as (
 
 ),
 
+hashed as (
+
+    select
+        *,
+        {{ raw_content_hash('shop', 'customers') }} as content_hash
+    from source
+
+),
+
 ranked as (
 
     select
         *,
+        {# Latest updated_at wins; between rows of one updated_at the latest load, then the
+           greatest content hash: never the file order. #}
         row_number() over (
-            partition by customer_id order by updated_at desc, _loaded_at desc
+            partition by customer_id order by updated_at desc, _loaded_at desc, content_hash desc
         ) as version_rank,
+        first_value(content_hash) over (
+            partition by customer_id order by updated_at desc, _loaded_at desc, content_hash desc
+        ) as kept_content_hash,
         max(updated_at) over (partition by customer_id) as latest_updated_at,
         coalesce(not regexp_full_match(email, '[^@\s]+@[^@\s]+\.[^@\s]+'), true) as has_invalid_email,
         coalesce(gender != lower(trim(gender)), false)
@@ -24,7 +38,7 @@ ranked as (
         {{ is_unknown_code('lower(trim(region_code))', 'regions', 'region_code') }}
         or {{ is_unknown_code('lower(trim(customer_type))', 'customer_types', 'customer_type') }}
             as has_unknown_code
-    from source
+    from hashed
 
 ),
 
@@ -60,8 +74,12 @@ renamed as (
         _loaded_at as loaded_at,
 
         -- quality flags
+        content_hash,
         version_rank = 1 as is_latest_version,
-        version_rank > 1 and updated_at = latest_updated_at as is_duplicate_row,
+        version_rank > 1 and updated_at = latest_updated_at and content_hash = kept_content_hash
+            as is_duplicate_row,
+        version_rank > 1 and updated_at = latest_updated_at and content_hash != kept_content_hash
+            as is_conflicting_duplicate,
         updated_at < latest_updated_at as is_superseded_version,
         has_invalid_email,
         has_non_standard_string,

@@ -10,16 +10,33 @@ source as (
 
 ),
 
+hashed as (
+
+    select
+        *,
+        {{ raw_content_hash('shop', 'orders') }} as content_hash
+    from source
+
+),
+
 ranked as (
 
     select
         *,
+        {# Latest updated_at wins; between rows of one updated_at the latest load, then the
+           greatest content hash: never the file order. #}
         row_number() over (
-            partition by order_id order by updated_at desc, _loaded_at desc
+            partition by order_id order by updated_at desc, _loaded_at desc, content_hash desc
         ) as version_rank,
+        first_value(content_hash) over (
+            partition by order_id order by updated_at desc, _loaded_at desc, content_hash desc
+        ) as kept_content_hash,
         max(updated_at) over (partition by order_id) as latest_updated_at,
         coalesce(channel != lower(trim(channel)), false) as has_non_standard_string,
         coalesce(placed_at > {{ as_of_timestamp() }}, false) as is_future_dated,
+        {# Before the business existed: a wrong-century typo or an epoch-zero default. #}
+        coalesce(placed_at < cast('{{ var("business_start_date", "2000-01-01") }}' as timestamp), false)
+            as is_before_business_start,
         coalesce(
             lower(trim(status)) not in (
                 select order_statuses.status_code from {{ ref('order_statuses') }} as order_statuses
@@ -32,7 +49,7 @@ ranked as (
         coalesce(paid_at < placed_at, false)
         or coalesce(shipped_at < coalesce(paid_at, placed_at), false)
         or coalesce(delivered_at < shipped_at, false) as has_disordered_timestamps
-    from source
+    from hashed
 
 ),
 
@@ -66,15 +83,21 @@ renamed as (
         _loaded_at as loaded_at,
 
         -- quality flags
+        content_hash,
         version_rank = 1 as is_latest_version,
-        version_rank > 1 and updated_at = latest_updated_at as is_duplicate_row,
+        version_rank > 1 and updated_at = latest_updated_at and content_hash = kept_content_hash
+            as is_duplicate_row,
+        version_rank > 1 and updated_at = latest_updated_at and content_hash != kept_content_hash
+            as is_conflicting_duplicate,
         updated_at < latest_updated_at as is_superseded_version,
         has_non_standard_string,
         is_future_dated,
+        is_before_business_start,
         has_unknown_status,
         has_unknown_channel,
-        {# A wrong-century placed_at is one finding (future_timestamp), not two. #}
-        has_disordered_timestamps and not is_future_dated as has_disordered_timestamps
+        {# A wrong-century placed_at is one finding (future_timestamp or before_business_start), not two. #}
+        has_disordered_timestamps and not is_future_dated and not is_before_business_start
+            as has_disordered_timestamps
 
     from ranked
 

@@ -30,7 +30,8 @@ final as (
         has_unknown_channel,
         has_disordered_timestamps,
         is_future_dated,
-        is_future_dated as is_excluded,
+        is_before_business_start,
+        is_future_dated or is_before_business_start as is_excluded,
 
         -- dates
         placed_at::date as placed_date,

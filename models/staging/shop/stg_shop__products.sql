@@ -1,19 +1,13 @@
 with
 
-source as (
+products as (
 
-    {{ select_raw_source('shop', 'products') }}
-
-),
-
-latest as (
-
-    select * from source
-    qualify row_number() over (partition by product_id order by updated_at desc, _loaded_at desc) = 1
+    select * from {{ ref('base_shop__products') }}
+    where is_latest_version
 
 ),
 
-renamed as (
+final as (
 
     select
         -- ids
@@ -21,13 +15,13 @@ renamed as (
 
         -- strings
         product_name,
-        coalesce(category, 'unknown') as category,
+        category,
         subcategory,
         brand,
 
         -- numerics
-        list_price::decimal(18, 2) as list_price,
-        unit_cost::decimal(18, 2) as unit_cost,
+        list_price,
+        unit_cost,
 
         -- dates
         launched_on,
@@ -35,10 +29,10 @@ renamed as (
 
         -- timestamps
         updated_at,
-        _loaded_at as loaded_at
+        loaded_at
 
-    from latest
+    from products
 
 )
 
-select * from renamed
+select * from final
