@@ -96,20 +96,11 @@ def with_extras(frame: pd.DataFrame, *extras: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else frame
 
 
-def plant_defects(
-    frames: dict[str, pd.DataFrame],
-    rng: np.random.Generator,
-    rate: float,
-    ledger: DefectLedger,
-    *,
-    n_products: int,
-    n_customers: int,
-    end_ts: np.datetime64,
-) -> dict[str, pd.DataFrame]:
-    """Return dirty copies of the clean frames and record what was planted in `ledger`."""
-    out = dict(frames)
-
-    customers = frames["customers"].copy()
+def dirty_customers(
+    frame: pd.DataFrame, rng: np.random.Generator, rate: float, ledger: DefectLedger
+) -> pd.DataFrame:
+    """Garbled e-mails, messy gender and region strings, older versions and duplicates."""
+    customers = frame.copy()
     rows = pick(rng, len(customers), rate)
     customers.loc[customers.index[rows], "email"] = garble_email(
         rng, customers["email"].iloc[rows]
@@ -117,7 +108,7 @@ def plant_defects(
     ledger.add("customers", "invalid_email", len(rows))
     rows = pick(rng, len(customers), rate)
     half = len(rows) // 2
-    gender_rows, region_rows = customers.index[rows[:half]], customers.index[rows[half:]]
+    gender_rows, region_rows = (customers.index[rows[:half]], customers.index[rows[half:]])
     customers.loc[gender_rows, "gender"] = messy_string(rng, customers.loc[gender_rows, "gender"]).to_numpy()
     customers.loc[region_rows, "region_code"] = messy_string(
         rng, customers.loc[region_rows, "region_code"]
@@ -128,9 +119,14 @@ def plant_defects(
     ledger.add("customers", "superseded_version", len(older))
     duplicates = customers.iloc[pick(rng, len(customers), rate)]
     ledger.add("customers", "duplicate_row", len(duplicates))
-    out["customers"] = with_extras(customers, older, duplicates)
+    return with_extras(customers, older, duplicates)
 
-    orders = frames["orders"].copy()
+
+def dirty_orders(
+    frame: pd.DataFrame, rng: np.random.Generator, rate: float, ledger: DefectLedger
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The dirty orders, and the positions of the orders given a future timestamp."""
+    orders = frame.copy()
     future_rows = pick(rng, len(orders), rate)
     orders.loc[orders.index[future_rows], "placed_at"] = (
         orders["placed_at"].to_numpy()[future_rows] + FUTURE_SHIFT
@@ -149,10 +145,21 @@ def plant_defects(
     ledger.add("orders", "superseded_version", len(older))
     duplicates = orders.iloc[pick(rng, len(orders), rate)]
     ledger.add("orders", "duplicate_row", len(duplicates))
-    out["orders"] = with_extras(orders, older, duplicates)
+    return with_extras(orders, older, duplicates), future_rows
 
-    lines = frames["order_lines"].copy()
-    future_ids = frames["orders"]["order_id"].to_numpy()[future_rows]
+
+def dirty_order_lines(
+    frame: pd.DataFrame,
+    future_ids: np.ndarray,
+    rng: np.random.Generator,
+    rate: float,
+    ledger: DefectLedger,
+    *,
+    n_products: int,
+    end_ts: np.datetime64,
+) -> pd.DataFrame:
+    """Dirty lines; the lines of the orders with a future timestamp are counted as excluded with them."""
+    lines = frame.copy()
     ledger.add("order_lines", "parent_order_excluded", int(np.isin(lines["order_id"], future_ids).sum()))
     rows = pick(rng, len(lines), rate)
     lines.loc[lines.index[rows], "quantity"] = -lines["quantity"].to_numpy()[rows]
@@ -173,13 +180,44 @@ def plant_defects(
     ledger.add("order_lines", "superseded_version", len(older))
     duplicates = lines.iloc[pick(rng, len(lines), rate)]
     ledger.add("order_lines", "duplicate_row", len(duplicates))
-    out["order_lines"] = with_extras(lines, older, duplicates)
+    return with_extras(lines, older, duplicates)
 
-    tickets = frames["support_tickets"].copy()
+
+def dirty_tickets(
+    frame: pd.DataFrame, rng: np.random.Generator, rate: float, ledger: DefectLedger, *, n_customers: int
+) -> pd.DataFrame:
+    """Tickets of customers that do not exist, and duplicates."""
+    tickets = frame.copy()
     rows = pick(rng, len(tickets), rate)
     tickets.loc[tickets.index[rows], "customer_id"] = n_customers + 100_000 + np.arange(len(rows))
     ledger.add("support_tickets", "orphan_foreign_key", len(rows))
     duplicates = tickets.iloc[pick(rng, len(tickets), rate)]
     ledger.add("support_tickets", "duplicate_row", len(duplicates))
-    out["support_tickets"] = with_extras(tickets, duplicates)
+    return with_extras(tickets, duplicates)
+
+
+def plant_defects(
+    frames: dict[str, pd.DataFrame],
+    rng: np.random.Generator,
+    rate: float,
+    ledger: DefectLedger,
+    *,
+    n_products: int,
+    n_customers: int,
+    end_ts: np.datetime64,
+) -> dict[str, pd.DataFrame]:
+    """Return dirty copies of the clean frames and record what was planted in `ledger`.
+
+    The tables are dirtied in a fixed order (customers, orders, lines, tickets) on one random stream.
+    """
+    out = dict(frames)
+    out["customers"] = dirty_customers(frames["customers"], rng, rate, ledger)
+    out["orders"], future_rows = dirty_orders(frames["orders"], rng, rate, ledger)
+    future_ids = frames["orders"]["order_id"].to_numpy()[future_rows]
+    out["order_lines"] = dirty_order_lines(
+        frames["order_lines"], future_ids, rng, rate, ledger, n_products=n_products, end_ts=end_ts
+    )
+    out["support_tickets"] = dirty_tickets(
+        frames["support_tickets"], rng, rate, ledger, n_customers=n_customers
+    )
     return out
