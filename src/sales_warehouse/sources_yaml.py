@@ -33,7 +33,7 @@ def render_source(source: Source) -> str:
         "    config:",
     ]
     if source.enable_var:
-        lines.append(f"      enabled: \"{{{{ var('{source.enable_var}', true) }}}}\"")
+        lines.append(f"      enabled: \"{{{{ var('{source.enable_var}') }}}}\"")
     lines += [
         f"      loaded_at_field: {LOADED_AT}",
         "      freshness:",

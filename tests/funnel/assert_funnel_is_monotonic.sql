@@ -1,4 +1,4 @@
-{{ config(enabled=var('enable_pipeline', true)) }}
+{{ config(enabled=var('enable_pipeline')) }}
 
 {#-
     Within a cohort (cohort_month x lead_source x region_code x sales_rep_id) no stage may have

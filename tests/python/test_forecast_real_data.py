@@ -295,7 +295,7 @@ def test_the_holiday_seed_has_a_country_code_and_the_demo_rows_are_cn():
         "models/marts/core/dim_dates.sql",
         "models/intermediate/forecasting/int_forecast_calendar.sql",
     ):
-        assert 'where country_code = \'{{ var("holiday_country", "CN") }}\'' in (ROOT / model).read_text(), (
+        assert 'where country_code = \'{{ var("holiday_country") }}\'' in (ROOT / model).read_text(), (
             model
         )
 

@@ -8,7 +8,7 @@
     ('shop.orders', 'base_shop__orders', 'stg_shop__orders'),
     ('shop.order_lines', 'base_shop__order_lines', 'stg_shop__order_lines'),
 ] -%}
-{%- if var('enable_service', true) -%}
+{%- if var('enable_service') -%}
     {%- do entities.append(('service.support_tickets', 'base_service__support_tickets',
         'stg_service__support_tickets')) -%}
 {%- endif %}

@@ -1,4 +1,4 @@
-{{ config(enabled=var('enable_sales_team', true)) }}
+{{ config(enabled=var('enable_sales_team')) }}
 
 {#
     Targets and actuals add up across grains: for every month, the rep rows, the team rows and

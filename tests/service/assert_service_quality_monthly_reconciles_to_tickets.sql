@@ -1,4 +1,4 @@
-{{ config(enabled=var('enable_service', true)) }}
+{{ config(enabled=var('enable_service')) }}
 
 {#
     Every ticket, every breach and every customer-month of fct_support_tickets is counted once in

@@ -1,4 +1,4 @@
-{{ config(enabled=var('enable_pipeline', true)) }}
+{{ config(enabled=var('enable_pipeline')) }}
 
 {#
     One row per opportunity x open funnel stage it entered (a "stage visit"), with the features a
@@ -47,7 +47,7 @@ funnel_stages as (
 
 rep_attributes as (
 
-    {%- if var('enable_sales_team', true) %}
+    {%- if var('enable_sales_team') %}
     select
         sales_rep_id,
         rep_level,
@@ -66,7 +66,7 @@ rep_attributes as (
 
 as_of as (
 
-    {%- if var('as_of_date', none) %}
+    {%- if var('as_of_date') %}
     select cast({{ as_of_date() }} as timestamp) + interval 1 day - interval 1 microsecond as as_of_at
     {%- else %}
     select max(event_at) as as_of_at

@@ -9,9 +9,9 @@
     of a revenue line, but never later than the day before the run ("now" is a day in progress).
     The horizon is var('forecast_horizon_days') days after it.
 #}
-{%- set horizon_days = var('forecast_horizon_days', 90) | int -%}
-{%- set run_up_days = var('forecast_festival_run_up_days', 10) | int -%}
-{%- set spring_festival_window_days = var('forecast_spring_festival_window_days', 7) | int %}
+{%- set horizon_days = var('forecast_horizon_days') | int -%}
+{%- set run_up_days = var('forecast_festival_run_up_days') | int -%}
+{%- set spring_festival_window_days = var('forecast_spring_festival_window_days') | int %}
 
 with
 
@@ -26,11 +26,11 @@ holidays as (
 
     {#- Only the selected country's rows of the seed apply. #}
     select * from {{ ref('holidays') }}
-    where country_code = '{{ var("holiday_country", "CN") }}'
+    where country_code = '{{ var("holiday_country") }}'
 
 ),
 
-{% if var('enable_marketing', true) -%}
+{% if var('enable_marketing') -%}
 campaigns as (
 
     select * from {{ ref('stg_marketing__campaigns') }}
@@ -134,7 +134,7 @@ spring_festival_phases as (
 promotion_days as (
 
     {#- Festival campaigns run exactly in the festival run-up, which has its own driver. #}
-    {%- if var('enable_marketing', true) %}
+    {%- if var('enable_marketing') %}
     select
         date_spine.date_day,
         count(*) as promotion_campaign_count

@@ -1,4 +1,4 @@
-{{ config(enabled=var('enable_sales_team', true)) }}
+{{ config(enabled=var('enable_sales_team')) }}
 
 {#
     Monthly revenue quota per region: the reps' quotas (fct_sales_targets) added up to the region

@@ -13,11 +13,11 @@
     of all products; the upper limit is var('price_outlier_factor') x the (highest) reference, the
     lower limit the (lowest) reference / the factor. No reference at all: no price limits.
 #}
-{%- set quantity_factor = var('quantity_outlier_factor', 10) -%}
-{%- set quantity_cap = var('quantity_outlier_cap', 100000) -%}
-{%- set quantity_min_lines = var('quantity_outlier_min_lines', 100) -%}
-{%- set price_factor = var('price_outlier_factor', 5) -%}
-{%- set price_min_lines = var('price_outlier_min_lines', 5) -%}
+{%- set quantity_factor = var('quantity_outlier_factor') -%}
+{%- set quantity_cap = var('quantity_outlier_cap') -%}
+{%- set quantity_min_lines = var('quantity_outlier_min_lines') -%}
+{%- set price_factor = var('price_outlier_factor') -%}
+{%- set price_min_lines = var('price_outlier_min_lines') -%}
 
 with
 

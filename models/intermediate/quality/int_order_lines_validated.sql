@@ -47,7 +47,7 @@ validated as (
         products.product_id is null as is_orphan_product,
         coalesce(orders.is_excluded, true) as is_parent_order_excluded,
         {# Without any history (or without a product) only the absolute cap applies. #}
-        coalesce(bounds.quantity_limit, {{ var('quantity_outlier_cap', 100000) }}) as quantity_limit,
+        coalesce(bounds.quantity_limit, {{ var('quantity_outlier_cap') }}) as quantity_limit,
         bounds.unit_price_upper_limit,
         bounds.unit_price_lower_limit
     from order_lines

@@ -1,4 +1,4 @@
-{{ config(enabled=var('enable_service', true)) }}
+{{ config(enabled=var('enable_service')) }}
 
 {# Latest tickets with the cross-table rule: the customer must exist. is_excluded drives the marts. #}
 with

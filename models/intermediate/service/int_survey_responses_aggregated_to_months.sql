@@ -1,4 +1,4 @@
-{{ config(enabled=var('enable_service', true)) }}
+{{ config(enabled=var('enable_service')) }}
 
 {#
     Net Promoter Score per month of response. NPS = % promoters (9-10) - % detractors (0-6) of the

@@ -1,9 +1,9 @@
-{{ config(enabled=var('enable_service', true)) }}
+{{ config(enabled=var('enable_service')) }}
 
 {#
     One row per customer and month in which the customer opened at least one valid ticket: whether
     any of those tickets breached the first-response SLA, and whether the customer placed a
-    revenue order within var('repurchase_window_days', 90) days after the reference ticket.
+    revenue order within var('repurchase_window_days') days after the reference ticket.
     The reference ticket is the month's first breached ticket when there is one (the experience
     that may drive the customer away), else the month's first ticket. Orders placed at or before
     the reference ticket's opening do not count.
@@ -49,7 +49,7 @@ referenced as (
         coalesce(first_breached_ticket_opened_at, first_ticket_opened_at) as reference_opened_at,
         {{ dbt.dateadd(
             'day',
-            var('repurchase_window_days', 90),
+            var('repurchase_window_days'),
             'coalesce(first_breached_ticket_opened_at, first_ticket_opened_at)'
         ) }} as window_ends_at
     from customer_months

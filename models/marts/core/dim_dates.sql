@@ -6,7 +6,7 @@
     April 2025 is fiscal 2026); with the default start month of 1 they equal calendar years.
     A test in the YAML fails the build when var('fiscal_year_start_month') is not 1 to 12.
 #}
-{%- set fiscal_year_start_month = var('fiscal_year_start_month', 1) | int %}
+{%- set fiscal_year_start_month = var('fiscal_year_start_month') | int %}
 
 with
 
@@ -21,7 +21,7 @@ holidays as (
 
     {#- Only the selected country's rows of the seed apply. #}
     select * from {{ ref('holidays') }}
-    where country_code = '{{ var("holiday_country", "CN") }}'
+    where country_code = '{{ var("holiday_country") }}'
 
 ),
 
@@ -31,16 +31,16 @@ calendar_bounds as (
         least(
             coalesce(
                 cast({{ dbt.date_trunc('year', 'min(placed_date)') }} as date),
-                cast('{{ var("calendar_start", "2022-01-01") }}' as date)
+                cast('{{ var("calendar_start") }}' as date)
             ),
-            cast('{{ var("calendar_start", "2022-01-01") }}' as date)
+            cast('{{ var("calendar_start") }}' as date)
         ) as start_date,
         greatest(
             coalesce(
                 {{ dbt.last_day('max(placed_date)', 'year') }},
-                cast('{{ var("calendar_end", "2027-12-31") }}' as date)
+                cast('{{ var("calendar_end") }}' as date)
             ),
-            cast('{{ var("calendar_end", "2027-12-31") }}' as date)
+            cast('{{ var("calendar_end") }}' as date)
         ) as end_date
     from orders
 

@@ -2,7 +2,7 @@
     The data's end date: var('as_of_date') when set (reproducible rebuilds of history), else the
     last day with a valid order. Lifecycle status and lifetime sales are as of that date.
 #}
-{%- set new_product_days = var('new_product_days', 180) | int -%}
+{%- set new_product_days = var('new_product_days') | int -%}
 
 with
 

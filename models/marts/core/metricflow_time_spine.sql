@@ -8,7 +8,7 @@ bounds as (
 
     select
         min(placed_date) as first_day,
-        max(placed_date) + {{ var('forecast_horizon_days', 90) }} as last_day
+        max(placed_date) + {{ var('forecast_horizon_days') }} as last_day
     from {{ ref('fct_orders') }}
 
 ),

@@ -25,7 +25,7 @@ orders as (
 
 survey_responses as (
 
-    {%- if var('enable_service', true) %}
+    {%- if var('enable_service') %}
     select * from {{ ref('stg_service__survey_responses') }}
     {%- else %}
     {# Service domain off: an empty stand-in, so the columns below exist and are null. #}
@@ -42,7 +42,7 @@ survey_responses as (
 
 support_tickets as (
 
-    {%- if var('enable_service', true) %}
+    {%- if var('enable_service') %}
     select * from {{ ref('int_support_tickets_validated') }}
     where not is_excluded
     {%- else %}
@@ -161,7 +161,7 @@ final as (
         cast(latest_survey_responses.csat_score as integer) as latest_csat_score,
         {# Zero open tickets is a fact only when the service domain is on; otherwise unknown. #}
         cast(
-            {{ 'coalesce(open_tickets.open_ticket_count, 0)' if var('enable_service', true) else 'null' }}
+            {{ 'coalesce(open_tickets.open_ticket_count, 0)' if var('enable_service') else 'null' }}
             as integer
         ) as open_ticket_count,
 

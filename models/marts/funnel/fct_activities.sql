@@ -1,4 +1,4 @@
-{{ config(enabled=var('enable_pipeline', true)) }}
+{{ config(enabled=var('enable_pipeline')) }}
 
 with
 

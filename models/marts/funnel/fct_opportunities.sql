@@ -1,4 +1,4 @@
-{{ config(enabled=var('enable_pipeline', true)) }}
+{{ config(enabled=var('enable_pipeline')) }}
 
 {# One row per opportunity, current state: the grain the pipeline metrics aggregate. #}
 with

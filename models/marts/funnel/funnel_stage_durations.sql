@@ -1,13 +1,13 @@
-{{ config(enabled=var('enable_pipeline', true)) }}
+{{ config(enabled=var('enable_pipeline')) }}
 
 {#- Bottleneck rule (see the model description): a stage is the bottleneck of a month when it has
     the month's largest drop-off rate among its completed visits, or when its median days in stage exceeds
     funnel_bottleneck_dwell_factor x the median of the same stage's completed visits that entered
     in the trailing funnel_bottleneck_trailing_months months (only judged when that history holds
     at least funnel_bottleneck_min_trailing_visits completed visits). -#}
-{%- set dwell_factor = var('funnel_bottleneck_dwell_factor', 1.5) -%}
-{%- set trailing_months = var('funnel_bottleneck_trailing_months', 6) -%}
-{%- set min_trailing_visits = var('funnel_bottleneck_min_trailing_visits', 20) -%}
+{%- set dwell_factor = var('funnel_bottleneck_dwell_factor') -%}
+{%- set trailing_months = var('funnel_bottleneck_trailing_months') -%}
+{%- set min_trailing_visits = var('funnel_bottleneck_min_trailing_visits') -%}
 
 with
 

@@ -1,7 +1,7 @@
-{{ config(enabled=var('enable_pipeline', true)) }}
+{{ config(enabled=var('enable_pipeline')) }}
 
-{%- set velocity_window_days = var('pipeline_velocity_window_days', 90) -%}
-{%- set with_quota = var('enable_sales_team', true) -%}
+{%- set velocity_window_days = var('pipeline_velocity_window_days') -%}
+{%- set with_quota = var('enable_sales_team') -%}
 
 with
 

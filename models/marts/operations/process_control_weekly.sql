@@ -1,21 +1,21 @@
 {#
     Statistical process control of order fulfilment: an X-bar chart of the weekly mean per process
-    step. The limits for a week come from a baseline of the var('control_baseline_weeks', 12) ISO
+    step. The limits for a week come from a baseline of the var('control_baseline_weeks') ISO
     weeks before it (the week itself excluded, so a shift cannot hide in its own baseline):
         centre line = mean of every order in the baseline weeks
-        limits      = centre line -/+ var('control_limit_sigmas', 3) x sigma / sqrt(n)
+        limits      = centre line -/+ var('control_limit_sigmas') x sigma / sqrt(n)
     where sigma is the standard deviation of those individual orders and n the week's number of
     orders (the standard error of a mean of n orders). Limits exist only when every week of the
     baseline window has data. Two passes, as in textbook SPC: weeks out of control against a
     first, unfiltered baseline are special causes and are left out of the baseline of the weeks
-    after them. The run rule flags the var('control_run_length', 8)th and later consecutive weeks
+    after them. The run rule flags the var('control_run_length')th and later consecutive weeks
     whose mean lies on the same side of their centre line (a drift the limits miss).
     Commerce only: reads fct_orders and the holidays seed.
 #}
 
-{%- set baseline_weeks = var('control_baseline_weeks', 12) | int %}
-{%- set limit_sigmas = var('control_limit_sigmas', 3) %}
-{%- set run_length = var('control_run_length', 8) | int %}
+{%- set baseline_weeks = var('control_baseline_weeks') | int %}
+{%- set limit_sigmas = var('control_limit_sigmas') %}
+{%- set run_length = var('control_run_length') | int %}
 
 with
 

@@ -17,10 +17,10 @@
       categories share (Spring Festival moving into another month) is not the category's own.
     The year-over-year condition keeps a seasonal dip inside a growing year from being flagged.
 #}
-{%- set trend_months = var('trend_months', 6) | int -%}
+{%- set trend_months = var('trend_months') | int -%}
 {#- The YAML tests trend_months >= 2; max() keeps the frame valid whatever the var renders as. -#}
 {%- set trend_window_preceding = [trend_months - 1, 0] | max -%}
-{%- set decline_threshold = var('decline_threshold', -0.02) -%}
+{%- set decline_threshold = var('decline_threshold') -%}
 
 with
 

@@ -75,7 +75,7 @@ failures as (
         {'name': 'superseded_version', 'flag': 'is_superseded_version', 'value': 'updated_at'},
     ]) }}
 
-    {%- if var('enable_pipeline', true) %}
+    {%- if var('enable_pipeline') %}
 
     union all
 
@@ -92,7 +92,7 @@ failures as (
     ], row_id_expression="opportunity_id || '#1'") }}
     {%- endif %}
 
-    {%- if var('enable_service', true) %}
+    {%- if var('enable_service') %}
 
     union all
 

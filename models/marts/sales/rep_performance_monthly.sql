@@ -1,4 +1,4 @@
-{{ config(enabled=var('enable_sales_team', true)) }}
+{{ config(enabled=var('enable_sales_team')) }}
 
 {#
     The rep scorecard: one row per sales rep per month. Measures come from

@@ -1,4 +1,4 @@
-{{ config(enabled=var('enable_sales_team', true)) }}
+{{ config(enabled=var('enable_sales_team')) }}
 
 {#
     Revenue targets next to actuals at three grains (rep, team, region), one row per grain level

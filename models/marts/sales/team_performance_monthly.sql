@@ -1,4 +1,4 @@
-{{ config(enabled=var('enable_sales_team', true)) }}
+{{ config(enabled=var('enable_sales_team')) }}
 
 {#
     One row per sales team per month, rolled up from rep_performance_monthly (team = the rep's

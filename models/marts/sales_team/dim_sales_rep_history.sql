@@ -1,4 +1,4 @@
-{{ config(enabled=var('enable_sales_team', true)) }}
+{{ config(enabled=var('enable_sales_team')) }}
 
 {# SCD2: one row per version of a rep's HR record, from the snapshot. #}
 with

@@ -3,12 +3,12 @@
     fct_orders and, with var('enable_service') on, support tickets opened from
     fct_support_tickets. "Per week" divides a cell's count by how many times that weekday occurs
     between the first and the last day of the data, so partial first and last weeks do not bias
-    it. Peak cells are the top var('demand_peak_share', 0.10) of the 168 cells by weekly average.
+    it. Peak cells are the top var('demand_peak_share') of the 168 cells by weekly average.
     With service off the ticket columns are null and the model still builds (commerce only).
 #}
 
-{%- set peak_share = var('demand_peak_share', 0.10) %}
-{%- set service_enabled = var('enable_service', true) %}
+{%- set peak_share = var('demand_peak_share') %}
+{%- set service_enabled = var('enable_service') %}
 
 with
 

@@ -1,4 +1,4 @@
-{{ config(enabled=var('enable_service', true)) }}
+{{ config(enabled=var('enable_service')) }}
 
 {#
     One row per valid support ticket with its first-response SLA. A ticket breaches the SLA when

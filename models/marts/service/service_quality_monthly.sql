@@ -1,4 +1,4 @@
-{{ config(enabled=var('enable_service', true)) }}
+{{ config(enabled=var('enable_service')) }}
 
 {#
     One row per calendar month with tickets or survey responses. Ticket measures count the tickets
@@ -106,7 +106,7 @@ final as (
         cast(repurchase_months.repurchasers_after_on_time as double)
         / nullif(repurchase_months.customers_on_time, 0) as repurchase_rate_after_on_time,
         coalesce(
-            {{ dbt.dateadd('day', var('repurchase_window_days', 90), 'repurchase_months.last_reference_opened_at') }}
+            {{ dbt.dateadd('day', var('repurchase_window_days'), 'repurchase_months.last_reference_opened_at') }}
             <= order_data_end.last_placed_at,
             false
         ) as is_repurchase_window_complete

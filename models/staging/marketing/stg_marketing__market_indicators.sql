@@ -1,4 +1,4 @@
-{{ config(enabled=var('enable_marketing', true)) }}
+{{ config(enabled=var('enable_marketing')) }}
 
 with
 

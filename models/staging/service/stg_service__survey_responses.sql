@@ -1,4 +1,4 @@
-{{ config(enabled=var('enable_service', true)) }}
+{{ config(enabled=var('enable_service')) }}
 
 with
 

@@ -35,7 +35,7 @@ ranked as (
         coalesce(channel != lower(trim(channel)), false) as has_non_standard_string,
         coalesce(placed_at > {{ as_of_timestamp() }}, false) as is_future_dated,
         {# Before the business existed: a wrong-century typo or an epoch-zero default. #}
-        coalesce(placed_at < cast('{{ var("business_start_date", "2000-01-01") }}' as timestamp), false)
+        coalesce(placed_at < cast('{{ var("business_start_date") }}' as timestamp), false)
             as is_before_business_start,
         coalesce(
             lower(trim(status)) not in (
