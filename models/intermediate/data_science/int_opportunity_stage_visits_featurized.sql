@@ -226,11 +226,11 @@ final as (
         cast(stage_visits.stage_order as integer) as stage_order,
         stage_visits.amount,
         cast(
-            {{ dbt.datediff('stage_visits.entered_at', 'stage_visits.observed_at', 'second') }} / 86400.0
+            {{ elapsed_days('stage_visits.entered_at', 'stage_visits.observed_at') }}
             as double
         ) as days_in_stage,
         cast(
-            {{ dbt.datediff('opportunities.created_at', 'stage_visits.observed_at', 'second') }} / 86400.0
+            {{ elapsed_days('opportunities.created_at', 'stage_visits.observed_at') }}
             as double
         ) as days_since_created,
         cast(visit_activities.activity_count as integer) as activity_count,

@@ -16,7 +16,7 @@ survey_responses as (
 classified as (
 
     select
-        cast({{ dbt.date_trunc('month', 'responded_at') }} as date) as month_start_date,
+        {{ month_start('responded_at') }} as month_start_date,
         csat_score,
         case when {{ nps_category('nps_score') }} = 'promoter' then 1 else 0 end as is_promoter,
         case when {{ nps_category('nps_score') }} = 'passive' then 1 else 0 end as is_passive,

@@ -27,7 +27,7 @@ customer_months as (
 
     select
         customer_id,
-        cast({{ dbt.date_trunc('month', 'opened_at') }} as date) as month_start_date,
+        {{ month_start('opened_at') }} as month_start_date,
         count(*) as tickets_opened,
         coalesce(bool_or(is_sla_breached), false) as has_sla_breach,
         min(opened_at) as first_ticket_opened_at,
@@ -35,7 +35,7 @@ customer_months as (
     from tickets
     group by
         customer_id,
-        cast({{ dbt.date_trunc('month', 'opened_at') }} as date)
+        {{ month_start('opened_at') }}
 
 ),
 

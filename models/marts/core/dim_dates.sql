@@ -65,7 +65,7 @@ date_parts as (
         cast(extract(doy from date_day) as integer) as day_of_year,
         cast(extract(month from date_day) as integer) as month_number,
         monthname(date_day) as month_name,
-        cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start_date,
+        {{ month_start('date_day') }} as month_start_date,
         cast({{ dbt.last_day('date_day', 'month') }} as date) as month_end_date,
         cast(extract(quarter from date_day) as integer) as quarter_number,
         cast({{ dbt.date_trunc('quarter', 'date_day') }} as date) as quarter_start_date,

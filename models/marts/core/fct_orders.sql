@@ -133,15 +133,15 @@ final as (
         end as minutes_to_pay,
         case
             when flagged.shipped_at >= flagged.paid_at
-                then {{ dbt.datediff('flagged.paid_at', 'flagged.shipped_at', 'minute') }} / 60.0
+                then {{ elapsed_hours('flagged.paid_at', 'flagged.shipped_at') }}
         end as hours_to_ship,
         case
             when flagged.delivered_at >= flagged.shipped_at
-                then {{ dbt.datediff('flagged.shipped_at', 'flagged.delivered_at', 'minute') }} / 60.0
+                then {{ elapsed_hours('flagged.shipped_at', 'flagged.delivered_at') }}
         end as hours_to_deliver,
         case
             when flagged.delivered_at >= flagged.placed_at
-                then {{ dbt.datediff('flagged.placed_at', 'flagged.delivered_at', 'minute') }} / 1440.0
+                then {{ elapsed_days('flagged.placed_at', 'flagged.delivered_at') }}
         end as days_to_deliver
     from flagged
     left join customer_sequence

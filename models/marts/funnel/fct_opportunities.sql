@@ -45,7 +45,7 @@ final as (
         opportunities.expected_close_date,
         case
             when not opportunities.has_disordered_timestamps
-                then {{ dbt.datediff('opportunities.created_at', 'opportunities.closed_at', 'minute') }} / 1440.0
+                then {{ elapsed_days('opportunities.created_at', 'opportunities.closed_at') }}
         end as sales_cycle_days
     from opportunities
     left join leads

@@ -105,11 +105,7 @@ final as (
         stage_visits.entered_at,
         stage_visits.exited_at,
         cast(round(
-            {{ dbt.datediff(
-                'stage_visits.entered_at',
-                'coalesce(stage_visits.exited_at, stage_visits.as_of_at)',
-                'second'
-            ) }} / 86400.0,
+            {{ elapsed_days('stage_visits.entered_at', 'coalesce(stage_visits.exited_at, stage_visits.as_of_at)') }},
             4
         ) as double) as days_in_stage,
         stage_visits.exited_at is null as is_current_stage,
@@ -118,7 +114,7 @@ final as (
         stage_visits.amount as stage_entry_amount,
         opportunities.amount as opportunity_amount,
         opportunities.created_at as opportunity_created_at,
-        cast({{ dbt.date_trunc('month', 'opportunities.created_at') }} as date) as cohort_month
+        {{ month_start('opportunities.created_at') }} as cohort_month
     from stage_visits
     inner join opportunities
         on stage_visits.opportunity_id = opportunities.opportunity_id

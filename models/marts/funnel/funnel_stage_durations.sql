@@ -39,7 +39,7 @@ visits as (
     select
         stage_name,
         outcome,
-        cast({{ dbt.date_trunc('month', 'entered_at') }} as date) as period_month,
+        {{ month_start('entered_at') }} as period_month,
         case when not is_current_stage then days_in_stage end as completed_days_in_stage
     from stage_visits
 
@@ -56,7 +56,7 @@ month_bounds as (
 
 months as (
 
-    select distinct cast({{ dbt.date_trunc('month', 'date_day') }} as date) as period_month
+    select distinct {{ month_start('date_day') }} as period_month
     from (
         {{ day_spine(
             '(select first_month from month_bounds)',

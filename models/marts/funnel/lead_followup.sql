@@ -51,10 +51,10 @@ final as (
         leads.region_code,
         leads.lead_status,
         leads.created_at,
-        cast({{ dbt.date_trunc('month', 'leads.created_at') }} as date) as created_month,
+        {{ month_start('leads.created_at') }} as created_month,
         leads.first_contacted_at,
         cast(
-            {{ dbt.datediff('leads.created_at', 'leads.first_contacted_at', 'second') }} / 3600.0
+            {{ elapsed_hours('leads.created_at', 'leads.first_contacted_at') }}
             as double
         ) as hours_to_first_contact,
         cast(coalesce(lead_touches.touches_before_conversion, 0) as bigint) as touches_before_conversion,

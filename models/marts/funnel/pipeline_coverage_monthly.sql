@@ -54,7 +54,7 @@ closed_deals as (
         {# A close before the creation (disordered export) has no cycle time. #}
         case
             when exited_at >= opportunity_created_at
-                then {{ dbt.datediff('opportunity_created_at', 'exited_at', 'second') }} / 86400.0
+                then {{ elapsed_days('opportunity_created_at', 'exited_at') }}
         end as sales_cycle_days
     from stage_visits
     where outcome in ('won', 'lost')
@@ -73,7 +73,7 @@ bounds as (
 months as (
 
     select distinct
-        cast({{ dbt.date_trunc('month', 'spine.date_day') }} as date) as month_start
+        {{ month_start('spine.date_day') }} as month_start
     from (
         {{ day_spine('(select first_event_at from bounds)', '(select last_event_at from bounds)') }}
     ) as spine

@@ -87,7 +87,7 @@ category_lines as (
 
     select
         products.category,
-        cast({{ dbt.date_trunc('month', 'order_lines.placed_date') }} as date) as month_start_date,
+        {{ month_start('order_lines.placed_date') }} as month_start_date,
         order_lines.order_id,
         order_lines.quantity,
         order_lines.gross_amount,

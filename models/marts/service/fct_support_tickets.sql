@@ -70,8 +70,8 @@ final as (
         ticket_status,
 
         -- numerics
-        {{ dbt.datediff('opened_at', 'first_response_at', 'second') }} / 3600.0 as first_response_hours,
-        {{ dbt.datediff('opened_at', 'resolved_at', 'second') }} / 3600.0 as resolution_hours,
+        {{ elapsed_hours('opened_at', 'first_response_at') }} as first_response_hours,
+        {{ elapsed_hours('opened_at', 'resolved_at') }} as resolution_hours,
         sla_hours,
         csat_score,
 

@@ -43,7 +43,7 @@ order_data_end as (
 ticket_months as (
 
     select
-        cast({{ dbt.date_trunc('month', 'opened_at') }} as date) as month_start_date,
+        {{ month_start('opened_at') }} as month_start_date,
         count(*) as tickets_opened,
         count(first_response_at) as tickets_responded,
         avg(first_response_hours) as average_first_response_hours,
@@ -52,7 +52,7 @@ ticket_months as (
         count(csat_score) as tickets_with_csat,
         avg(csat_score) as average_ticket_csat
     from tickets
-    group by cast({{ dbt.date_trunc('month', 'opened_at') }} as date)
+    group by {{ month_start('opened_at') }}
 
 ),
 
