@@ -11,7 +11,9 @@ source as (
 latest as (
 
     select * from source
-    qualify row_number() over (partition by lead_id order by updated_at desc, _loaded_at desc) = 1
+    qualify row_number() over (
+        partition by lead_id {{ latest_version_order(raw_content_hash('crm', 'leads')) }}
+    ) = 1
 
 ),
 

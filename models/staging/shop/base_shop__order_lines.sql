@@ -25,15 +25,7 @@ ranked as (
 
     select
         *,
-        {# Latest updated_at wins; between rows of one updated_at the latest load, then the
-           greatest content hash: never the file order. #}
-        row_number() over (
-            partition by order_id, line_number order by updated_at desc, _loaded_at desc, content_hash desc
-        ) as version_rank,
-        first_value(content_hash) over (
-            partition by order_id, line_number order by updated_at desc, _loaded_at desc, content_hash desc
-        ) as kept_content_hash,
-        max(updated_at) over (partition by order_id, line_number) as latest_updated_at,
+        {{ version_ranking(['order_id', 'line_number']) }},
         coalesce(quantity < 0, false) as has_negative_quantity,
         coalesce(unit_price < 0, false) as has_negative_price,
         unit_cost is null as is_missing_cost
@@ -61,13 +53,7 @@ renamed as (
         _loaded_at as loaded_at,
 
         -- quality flags
-        content_hash,
-        version_rank = 1 as is_latest_version,
-        version_rank > 1 and updated_at = latest_updated_at and content_hash = kept_content_hash
-            as is_duplicate_row,
-        version_rank > 1 and updated_at = latest_updated_at and content_hash != kept_content_hash
-            as is_conflicting_duplicate,
-        updated_at < latest_updated_at as is_superseded_version,
+        {{ version_flags() }},
         has_negative_quantity,
         has_negative_price,
         is_missing_cost

@@ -23,15 +23,7 @@ ranked as (
 
     select
         *,
-        {# Latest updated_at wins; between rows of one updated_at the latest load, then the
-           greatest content hash: never the file order. #}
-        row_number() over (
-            partition by order_id order by updated_at desc, _loaded_at desc, content_hash desc
-        ) as version_rank,
-        first_value(content_hash) over (
-            partition by order_id order by updated_at desc, _loaded_at desc, content_hash desc
-        ) as kept_content_hash,
-        max(updated_at) over (partition by order_id) as latest_updated_at,
+        {{ version_ranking(['order_id']) }},
         coalesce(channel != lower(trim(channel)), false) as has_non_standard_string,
         coalesce(placed_at > {{ as_of_timestamp() }}, false) as is_future_dated,
         {# Before the business existed: a wrong-century typo or an epoch-zero default. #}
@@ -83,13 +75,7 @@ renamed as (
         _loaded_at as loaded_at,
 
         -- quality flags
-        content_hash,
-        version_rank = 1 as is_latest_version,
-        version_rank > 1 and updated_at = latest_updated_at and content_hash = kept_content_hash
-            as is_duplicate_row,
-        version_rank > 1 and updated_at = latest_updated_at and content_hash != kept_content_hash
-            as is_conflicting_duplicate,
-        updated_at < latest_updated_at as is_superseded_version,
+        {{ version_flags() }},
         has_non_standard_string,
         is_future_dated,
         is_before_business_start,
