@@ -1,8 +1,36 @@
+{#
+    One row per valid order line (see int_order_lines_priced) with its order's context.
+
+    Incremental, equal to a full refresh after any late change: each run computes every valid line
+    as a full refresh would (the staging views rank every raw version anyway, and some rules look
+    at other rows: the order, the product, the credited order, outlier bounds), compares it with
+    the stored table and writes only the difference, merged on (order_id, line_number):
+    - new lines and lines whose values changed (a late correction of the line, its order, the
+      product's standard cost, the order a credit note reverses; a line whose order arrived after
+      it) are inserted or updated;
+    - stored lines that are no longer valid lines are deleted: hard-deleted from the export (the
+      line or its order, or its latest version, which brings the previous one back), or newly
+      excluded by a data-quality rule (negative quantity, order future-dated or missing, unknown
+      product, ...). The increment carries them as delete markers: the stored line's key with
+      every other column null (order_line_id is never null in a real line), which the merge
+      deletes and never inserts.
+    A run without changes writes nothing. Cost over a full refresh: one scan of the stored table
+    and the comparison, instead of rewriting every line.
+#}
 {{
     config(
         materialized='incremental',
         unique_key=['order_id', 'line_number'],
         incremental_strategy='merge',
+        merge_clauses={
+            'when_matched': [
+                {'condition': 'DBT_INTERNAL_SOURCE.order_line_id is null', 'action': 'delete'},
+                {'action': 'update', 'mode': 'by_name'}
+            ],
+            'when_not_matched': [
+                {'condition': 'DBT_INTERNAL_SOURCE.order_line_id is not null', 'action': 'insert', 'mode': 'by_name'}
+            ]
+        },
         on_schema_change='fail'
     )
 }}
@@ -12,13 +40,6 @@ with
 order_lines as (
 
     select * from {{ ref('int_order_lines_priced') }}
-    {% if is_incremental() %}
-    {# New loads of the line or its order: late-arriving corrections and status changes. #}
-    where
-        source_loaded_at > (
-            select max(existing.source_loaded_at) as last_loaded_at from {{ this }} as existing
-        )
-    {% endif %}
 
 ),
 
@@ -51,6 +72,51 @@ final as (
         order_lines.source_loaded_at
     from order_lines
 
+){% if is_incremental() %},
+
+stored as (
+
+    {# The stored rows with their columns in final's order, matched by name. #}
+    select * from final
+    where false
+    union all by name
+    select * from {{ this }}
+
+),
+
+changed as (
+
+    select * from final
+    except
+    select * from stored
+
+),
+
+removed as (
+
+    {# A delete marker: the key of the stored line, every other column null. #}
+    select
+        cast(null as varchar) as order_line_id,
+        stored.order_id,
+        stored.line_number
+    from stored
+    anti join final
+        on stored.order_id = final.order_id and stored.line_number = final.line_number
+
+),
+
+increment as (
+
+    select * from changed
+    union all by name
+    select * from removed
+
 )
 
+select * from increment
+
+{%- else %}
+
 select * from final
+
+{%- endif %}
