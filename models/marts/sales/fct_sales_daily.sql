@@ -3,6 +3,15 @@
         materialized='incremental',
         unique_key='sales_daily_id',
         incremental_strategy='merge',
+        merge_clauses={
+            'when_matched': [
+                {'condition': 'DBT_INTERNAL_SOURCE.region_code is null', 'action': 'delete'},
+                {'action': 'update', 'mode': 'by_name'}
+            ],
+            'when_not_matched': [
+                {'condition': 'DBT_INTERNAL_SOURCE.region_code is not null', 'action': 'insert', 'mode': 'by_name'}
+            ]
+        },
         on_schema_change='fail'
     )
 }}
@@ -17,15 +26,18 @@
     come in. A fully returned order leaves revenue (its status becomes 'returned'), so the rate's
     denominator adds the units of returned lines back: units_before_returns.
 
-    Incremental: each run recomputes whole days, namely the last var('sales_daily_lookback_days')
-    days before the latest stored day, and any day with an order line, order, return, customer or
-    product loaded since the last run (source_loaded_at high-water mark). Region and category are
-    the customer's and product's current values, so a reloaded customer or product moves its days.
-    A cell that disappears from a recomputed day (all its lines excluded later) stays until a
-    --full-refresh, as in fct_order_lines.
+    Incremental, equal to a full refresh after any late change. A cell depends on rows of other
+    days (a customer's current region and first order, a product's current category, a credit
+    note reversing an order, a return), and lines leave a day without leaving a trace (hard
+    deletes, exclusions, an order whose date was corrected): no high-water mark finds those days.
+    So each run aggregates every day as a full refresh would (one pass over the materialised
+    fct_order_lines), compares the cells with the stored ones and writes only the difference,
+    merged on sales_daily_id: new and changed cells are inserted or updated, and stored cells that
+    no longer exist (a customer moved region, every line of the cell gone or excluded) are
+    deleted. The increment carries those as delete markers: the stored cell's sales_daily_id with
+    every other column null (region_code is never null in a real cell: 'unknown' when missing),
+    which the merge deletes and never inserts. A run without changes writes nothing.
 #}
-{%- set lookback_days = var('sales_daily_lookback_days', 3) | int %}
-
 with
 
 order_lines as (
@@ -120,48 +132,6 @@ lines_enriched as (
 
 ),
 
-{%- if is_incremental() %}
-
-high_water_mark as (
-
-    select
-        max(source_loaded_at) as source_loaded_at,
-        max(sales_date) as sales_date
-    from {{ this }}
-
-),
-
-days_to_process as (
-
-    select distinct lines_enriched.sales_date
-    from lines_enriched
-    cross join high_water_mark
-    where
-        lines_enriched.source_loaded_at > high_water_mark.source_loaded_at
-        or lines_enriched.sales_date
-        >= cast({{ dbt.dateadd('day', -lookback_days, 'high_water_mark.sales_date') }} as date)
-
-),
-
-lines_to_process as (
-
-    select lines_enriched.*
-    from lines_enriched
-    inner join days_to_process
-        on lines_enriched.sales_date = days_to_process.sales_date
-
-),
-
-{%- else %}
-
-lines_to_process as (
-
-    select * from lines_enriched
-
-),
-
-{%- endif %}
-
 daily as (
 
     select
@@ -185,7 +155,7 @@ daily as (
         sum(quantity) filter (where (is_revenue or has_return) and not is_credit_note) as units_before_returns,
         sum(refund_amount) as refund_amount,
         max(source_loaded_at) as source_loaded_at
-    from lines_to_process
+    from lines_enriched
     group by sales_date, region_code, channel, product_category
 
 ),
@@ -217,6 +187,48 @@ final as (
         source_loaded_at
     from daily
 
+){% if is_incremental() %},
+
+stored as (
+
+    {# The stored cells with their columns in final's order, matched by name. #}
+    select * from final
+    where false
+    union all by name
+    select * from {{ this }}
+
+),
+
+changed as (
+
+    select * from final
+    except
+    select * from stored
+
+),
+
+removed as (
+
+    {# A delete marker: the key of the stored cell, every other column null. #}
+    select stored.sales_daily_id
+    from stored
+    anti join final
+        on stored.sales_daily_id = final.sales_daily_id
+
+),
+
+increment as (
+
+    select * from changed
+    union all by name
+    select * from removed
+
 )
 
+select * from increment
+
+{%- else %}
+
 select * from final
+
+{%- endif %}
