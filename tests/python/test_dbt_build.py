@@ -1,7 +1,7 @@
 """`dbt build` end to end on small generated data sets.
 
-One full build at a small scale is shared by the tests that read the warehouse; the partial-data,
-bad-input and incremental tests run their own smaller builds.
+One full build at a small scale is shared by the tests that read the warehouse; the partial-data
+and bad-input tests run their own smaller builds (incremental builds: test_incremental.py).
 """
 
 from __future__ import annotations
@@ -107,71 +107,6 @@ def test_renamed_column_fails_early_naming_file_and_column(tmp_path: Path) -> No
     assert result.returncode != 0
     assert f"{path}: missing column 'placed_at' required by source shop.orders" in result.stdout
     assert "order_date" in result.stdout
-
-
-def split_by_load_time(raw: Path, first: Path, cutoff: str) -> None:
-    """The raw files as an export taken at `cutoff` would have had them."""
-    first.mkdir()
-    with duckdb.connect() as con:
-        for path in raw.glob("*.parquet"):
-            con.execute(
-                f"copy (select * from read_parquet('{path}') where _loaded_at <= timestamp '{cutoff}') "
-                f"to '{first / path.name}' (format parquet)"
-            )
-
-
-def test_incremental_in_two_halves_equals_full_refresh(tmp_path: Path) -> None:
-    raw = generate(tmp_path / "raw", "--domains", "commerce")
-    # Late corrections of lines loaded before the cutoff arrive after it.
-    with duckdb.connect() as con:
-        cutoff = con.sql(f"""
-            select max(older._loaded_at)
-            from read_parquet('{raw}/order_lines.parquet') as older
-            inner join read_parquet('{raw}/order_lines.parquet') as newer
-                on older.order_id = newer.order_id and older.line_number = newer.line_number
-                and older.updated_at < newer.updated_at
-            where older._loaded_at < timestamp '2024-07-01'
-        """).fetchone()[0]
-        late = con.sql(f"""
-            select count(*) from read_parquet('{raw}/order_lines.parquet') as older
-            inner join read_parquet('{raw}/order_lines.parquet') as newer
-                on older.order_id = newer.order_id and older.line_number = newer.line_number
-                and older.updated_at < newer.updated_at
-            where older._loaded_at <= timestamp '{cutoff}' and newer._loaded_at > timestamp '{cutoff}'
-        """).fetchone()[0]
-    assert late > 0, "the split must put late-arriving updates in the second half"
-    first = tmp_path / "first"
-    split_by_load_time(raw, first, str(cutoff))
-    incremental_db, full_db = tmp_path / "incremental.duckdb", tmp_path / "full.duckdb"
-    select = [
-        "--select",
-        "+fct_order_lines",
-        "--vars",
-        ALL_OFF,
-        "--exclude",
-        "resource_type:test",
-        "resource_type:unit_test",
-    ]
-    for raw_dir in (first, raw):
-        result = dbt(["build", *select], raw_dir, incremental_db, tmp_path)
-        assert result.returncode == 0, result.stdout[-4000:]
-    result = dbt(["build", *select, "--full-refresh"], raw, full_db, tmp_path)
-    assert result.returncode == 0, result.stdout[-4000:]
-    with duckdb.connect() as con:
-        con.execute(f"attach '{incremental_db}' as incremental (read_only)")
-        con.execute(f"attach '{full_db}' as full_refresh (read_only)")
-        columns = "* exclude (source_loaded_at)"
-        only_incremental = con.sql(
-            f"select {columns} from incremental.marts.fct_order_lines except all "
-            f"select {columns} from full_refresh.marts.fct_order_lines"
-        ).fetchall()
-        only_full = con.sql(
-            f"select {columns} from full_refresh.marts.fct_order_lines except all "
-            f"select {columns} from incremental.marts.fct_order_lines"
-        ).fetchall()
-        total = con.sql("select count(*) from full_refresh.marts.fct_order_lines").fetchone()[0]
-    assert total > 0
-    assert only_incremental == [] and only_full == []
 
 
 def test_planted_strong_reps_rank_at_the_top(built: tuple[Path, Path, Path]) -> None:
