@@ -119,7 +119,9 @@ def add_model_features(visits: pd.DataFrame, config: ScoringConfig) -> pd.DataFr
     Both rates count only deals closed before the opportunity was created. The company rate has
     a weak prior (1 win in 5) for the very first deals.
     """
-    frame = visits.copy()
+    # Rows in key order: the fit and the permutation importance depend on row order, and a
+    # table's row order is not stable from one build to the next.
+    frame = visits.sort_values(["opportunity_id", "stage_name"], kind="stable").reset_index(drop=True)
     frame["log_amount"] = np.log1p(frame["amount"].astype(float).clip(lower=0))
     company = (frame["company_prior_won_count"] + 1.0) / (frame["company_prior_closed_count"] + 5.0)
     frame["rep_win_rate"] = smoothed_rate(

@@ -18,7 +18,7 @@ renamed as (
         opportunity_id,
 
         -- strings
-        lower(trim(activity_type)) as activity_type,
+        {{ standardised_code('activity_type') }} as activity_type,
 
         -- numerics
         duration_minutes,

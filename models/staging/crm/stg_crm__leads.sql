@@ -25,19 +25,21 @@ renamed as (
         sales_rep_id,
 
         -- strings
-        coalesce(lower(trim(lead_source)), 'unknown') as lead_source,
+        {{ standardised_code('lead_source', 'unknown') }} as lead_source,
         lead_source as lead_source_as_received,
-        coalesce(lower(trim(region_code)), 'unknown') as region_code,
+        {{ standardised_code('region_code', 'unknown') }} as region_code,
         company_name,
         contact_email,
         industry,
-        coalesce(lower(trim(status)), 'unknown') as lead_status,
+        {{ standardised_code('status', 'unknown') }} as lead_status,
 
         -- booleans
         first_contacted_at is not null as is_contacted,
         converted_at is not null as is_converted,
-        {{ is_unknown_code('lower(trim(lead_source))', 'channels', 'channel_code', "channel_group = 'lead_source'") }}
-        or {{ is_unknown_code('lower(trim(region_code))', 'regions', 'region_code') }} as has_unknown_code,
+        {{ is_unknown_code(
+            standardised_code('lead_source'), 'channels', 'channel_code', "channel_group = 'lead_source'"
+        ) }}
+        or {{ is_unknown_code(standardised_code('region_code'), 'regions', 'region_code') }} as has_unknown_code,
 
         -- timestamps
         created_at,

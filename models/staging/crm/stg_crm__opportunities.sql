@@ -28,7 +28,7 @@ renamed as (
 
         -- strings
         opportunity_name,
-        lower(trim(stage)) as stage_name,
+        {{ standardised_code('stage') }} as stage_name,
 
         -- numerics
         amount::decimal(18, 2) as amount,
@@ -36,7 +36,7 @@ renamed as (
         -- booleans
         closed_at is not null as is_closed,
         coalesce(closed_at < created_at, false) as has_disordered_timestamps,
-        lower(trim(stage)) = 'closed_won' as is_won,
+        {{ standardised_code('stage') }} = 'closed_won' as is_won,
 
         -- dates
         expected_close_date,

@@ -16,7 +16,7 @@ renamed as (
         opportunity_id,
 
         -- strings
-        lower(trim(stage)) as stage_name,
+        {{ standardised_code('stage') }} as stage_name,
 
         -- numerics
         amount::decimal(18, 2) as amount,

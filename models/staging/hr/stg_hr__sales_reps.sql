@@ -27,8 +27,8 @@ renamed as (
         -- strings
         rep_name,
         email,
-        lower(trim(region_code)) as region_code,
-        lower(trim(level)) as rep_level,
+        {{ standardised_code('region_code') }} as region_code,
+        {{ standardised_code('level') }} as rep_level,
 
         -- dates
         hired_on,

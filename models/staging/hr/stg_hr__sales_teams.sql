@@ -16,7 +16,7 @@ renamed as (
 
         -- strings
         team_name,
-        lower(trim(region_code)) as region_code,
+        {{ standardised_code('region_code') }} as region_code,
         manager_name,
 
         -- dates

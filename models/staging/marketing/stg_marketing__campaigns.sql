@@ -16,7 +16,7 @@ renamed as (
 
         -- strings
         campaign_name,
-        lower(trim(campaign_type)) as campaign_type,
+        {{ standardised_code('campaign_type') }} as campaign_type,
 
         -- numerics
         discount_rate,

@@ -15,7 +15,7 @@ renamed as (
         {{ surrogate_key(['region_code', 'indicator_month']) }} as market_indicator_id,
 
         -- strings
-        lower(trim(region_code)) as region_code,
+        {{ standardised_code('region_code') }} as region_code,
 
         -- numerics
         consumer_confidence_index,

@@ -39,10 +39,10 @@ renamed as (
         ticket_id::varchar || '#' || version_rank::varchar as source_row_id,
 
         -- strings
-        lower(trim(channel)) as channel,
-        lower(trim(priority)) as priority,
-        lower(trim(category)) as category,
-        lower(trim(status)) as ticket_status,
+        {{ standardised_code('channel') }} as channel,
+        {{ standardised_code('priority') }} as priority,
+        {{ standardised_code('category') }} as category,
+        {{ standardised_code('status') }} as ticket_status,
 
         -- numerics
         csat_score,

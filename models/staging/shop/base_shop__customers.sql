@@ -25,10 +25,10 @@ ranked as (
         *,
         {{ version_ranking(['customer_id']) }},
         coalesce(not regexp_full_match(email, '[^@\s]+@[^@\s]+\.[^@\s]+'), true) as has_invalid_email,
-        coalesce(gender != lower(trim(gender)), false)
-        or coalesce(region_code != lower(trim(region_code)), false) as has_non_standard_string,
-        {{ is_unknown_code('lower(trim(region_code))', 'regions', 'region_code') }}
-        or {{ is_unknown_code('lower(trim(customer_type))', 'customer_types', 'customer_type') }}
+        {{ is_non_standard_code('gender') }}
+        or {{ is_non_standard_code('region_code') }} as has_non_standard_string,
+        {{ is_unknown_code(standardised_code('region_code'), 'regions', 'region_code') }}
+        or {{ is_unknown_code(standardised_code('customer_type'), 'customer_types', 'customer_type') }}
             as has_unknown_code
     from hashed
 
@@ -46,12 +46,12 @@ renamed as (
         customer_name,
         email,
         phone,
-        coalesce(lower(trim(gender)), 'unknown') as gender,
+        {{ standardised_code('gender', 'unknown') }} as gender,
         gender as gender_as_received,
         city,
-        coalesce(lower(trim(region_code)), 'unknown') as region_code,
+        {{ standardised_code('region_code', 'unknown') }} as region_code,
         region_code as region_code_as_received,
-        coalesce(lower(trim(customer_type)), 'unknown') as customer_type,
+        {{ standardised_code('customer_type', 'unknown') }} as customer_type,
         customer_type as customer_type_as_received,
         industry,
         acquisition_channel,

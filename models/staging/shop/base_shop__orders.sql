@@ -24,20 +24,21 @@ ranked as (
     select
         *,
         {{ version_ranking(['order_id']) }},
-        coalesce(channel != lower(trim(channel)), false) as has_non_standard_string,
+        {{ is_non_standard_code('channel') }} as has_non_standard_string,
         coalesce(placed_at > {{ as_of_timestamp() }}, false) as is_future_dated,
         {# Before the business existed: a wrong-century typo or an epoch-zero default. #}
         coalesce(placed_at < cast('{{ var("business_start_date") }}' as timestamp), false)
             as is_before_business_start,
         coalesce(
-            lower(trim(status)) not in (
+            {{ standardised_code('status') }} not in (
                 select order_statuses.status_code from {{ ref('order_statuses') }} as order_statuses
                 where order_statuses.status_code != 'unknown'
             ),
             true
         ) as has_unknown_status,
-        {{ is_unknown_code('lower(trim(channel))', 'channels', 'channel_code', "channel_group = 'order_channel'") }}
-            as has_unknown_channel,
+        {{ is_unknown_code(
+            standardised_code('channel'), 'channels', 'channel_code', "channel_group = 'order_channel'"
+        ) }} as has_unknown_channel,
         coalesce(paid_at < placed_at, false)
         or coalesce(shipped_at < coalesce(paid_at, placed_at), false)
         or coalesce(delivered_at < shipped_at, false) as has_disordered_timestamps
@@ -57,9 +58,9 @@ renamed as (
         order_id::varchar || '#' || version_rank::varchar as source_row_id,
 
         -- strings
-        coalesce(lower(trim(channel)), 'unknown') as channel,
+        {{ standardised_code('channel', 'unknown') }} as channel,
         channel as channel_as_received,
-        case when has_unknown_status then 'unknown' else lower(trim(status)) end as status,
+        case when has_unknown_status then 'unknown' else {{ standardised_code('status') }} end as status,
         status as status_code_as_received,
 
         -- booleans
