@@ -2,9 +2,11 @@
 
 `sales-warehouse checksums --db FILE --out before.json` before a change and `--compare before.json`
 after it: every mart, data-quality mart, metric export and Python-model output is summarised by its
-row count and the sum of its rows' hashes (so row order does not matter). Doubles are rounded to
-`DOUBLE_DIGITS` decimals first: a refactor may legitimately change the last bits of a float sum.
-Bookkeeping columns that record when something ran (load and publish times) are left out.
+row count, the sum of its rows' hashes over every column that is not a float (so row order does
+not matter), and the sum of each float column, compared with a relative tolerance: DuckDB's
+parallel float sums differ in the last bits from one build to the next, and a hash of a rounded
+float flips when the value sits on a rounding boundary. Bookkeeping columns that record when
+something ran (load and publish times) are left out.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 SCHEMAS: tuple[str, ...] = ("marts", "quality", "metrics")
-DOUBLE_DIGITS = 6
+FLOAT_TOLERANCE = 1e-9
 # Columns that say when something ran, not what the data is.
 VOLATILE_COLUMNS: frozenset[str] = frozenset(
     {"source_loaded_at", "exported_at", "published_at", "build_started_at", "seconds", "sql_path"}
@@ -30,13 +32,11 @@ class TableChecksum:
     table: str
     row_count: int
     checksum: str
+    float_sums: dict[str, float]
 
 
-def _column_expression(name: str, data_type: str) -> str:
-    quoted = '"' + name.replace('"', '""') + '"'
-    if data_type.upper() in FLOAT_TYPES:
-        return f"round({quoted}, {DOUBLE_DIGITS})"
-    return quoted
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def table_checksum(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> TableChecksum:
@@ -46,11 +46,35 @@ def table_checksum(connection: duckdb.DuckDBPyConnection, schema: str, table: st
         [schema, table],
     ).fetchall()
     kept = [(name, data_type) for name, data_type in columns if name not in VOLATILE_COLUMNS]
-    row = ", ".join(_column_expression(name, data_type) for name, data_type in kept) or "1"
-    count, total = connection.execute(
-        f'select count(*), coalesce(sum(hash(row({row}))::hugeint), 0) from "{schema}"."{table}"'
+    floats = [name for name, data_type in kept if data_type.upper() in FLOAT_TYPES]
+    exact = [_quoted(name) for name, data_type in kept if data_type.upper() not in FLOAT_TYPES] or ["1"]
+    sums = "".join(f", sum({_quoted(name)})" for name in floats)
+    count, total, *float_values = connection.execute(
+        f"select count(*), coalesce(sum(hash(row({', '.join(exact)}))::hugeint), 0){sums} "
+        f'from "{schema}"."{table}"'
     ).fetchone()
-    return TableChecksum(f"{schema}.{table}", int(count), str(total))
+    return TableChecksum(
+        f"{schema}.{table}",
+        int(count),
+        str(total),
+        {
+            name: (None if value is None else float(value))
+            for name, value in zip(floats, float_values, strict=True)
+        },
+    )
+
+
+def _floats_equal(before: dict[str, float | None], after: dict[str, float | None]) -> bool:
+    if before.keys() != after.keys():
+        return False
+    for name, old in before.items():
+        new = after[name]
+        if old is None or new is None:
+            if old is not new:
+                return False
+        elif abs(old - new) > FLOAT_TOLERANCE * max(1.0, abs(old), abs(new)):
+            return False
+    return True
 
 
 def warehouse_checksums(path: Path, schemas: Iterable[str] = SCHEMAS) -> dict[str, TableChecksum]:
@@ -79,14 +103,17 @@ def differences(before: dict[str, dict[str, object]], after: dict[str, TableChec
         elif (before[table]["row_count"], before[table]["checksum"]) != (
             after[table].row_count,
             after[table].checksum,
-        ):
+        ) or not _floats_equal(before[table].get("float_sums", {}), after[table].float_sums):
             lines.append(f"{table}: differs ({before[table]['row_count']} -> {after[table].row_count} rows)")
     return lines
 
 
 def to_json(checksums: dict[str, TableChecksum]) -> str:
     return json.dumps(
-        {name: {"row_count": item.row_count, "checksum": item.checksum} for name, item in checksums.items()},
+        {
+            name: {"row_count": item.row_count, "checksum": item.checksum, "float_sums": item.float_sums}
+            for name, item in checksums.items()
+        },
         indent=1,
         sort_keys=True,
     )
