@@ -53,7 +53,9 @@ def build(revision: str, raw: Path, work: Path) -> dict[str, TableChecksum]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("base")
     parser.add_argument("head", nargs="?", default="HEAD")
     parser.add_argument("--scale", default="1")
@@ -72,7 +74,7 @@ def main() -> int:
     changed = differences(before, head)
     for line in changed:
         print(line)
-    print(f"{len(changed)} of {len(head)} tables differ between {args.base} and {args.head} at scale {args.scale}")
+    print(f"{len(changed)} of {len(head)} tables differ: {args.base} vs {args.head}, scale {args.scale}")
     return 0
 
 
