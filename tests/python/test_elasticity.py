@@ -2,11 +2,11 @@
 
 Quality bar: the planted elasticity (manifest patterns.price_elasticity.by_category) should lie
 in the estimated 95% interval of every category. With 7 categories, a correct 95% interval misses
-at least one of them in ~30% of data sets; on the default demo data (scale 1, seed 42) Home &
-Kitchen misses (estimate -1.70, interval -1.85..-1.55, planted -1.5, z = -2.7). The test
-therefore checks what a calibrated interval guarantees: at least 6 of 7 categories covered at
-95%, every category within 99.9% (|z| < 3.29) and the sum of squared z below the chi-square(7)
-99% quantile.
+at least one of them in ~30% of data sets (an earlier demo data set had Home & Kitchen at
+z = -2.7). The test therefore checks what a calibrated interval guarantees: at least 6 of 7
+categories covered at 95%, every category within 99.9% (|z| < 3.29) and the sum of squared z
+below the chi-square(7) 99% quantile. The estimates come from int_order_lines_effective_priced as
+dbt builds it on the demo data (scale 1, seed 42), the table price_promo_effects reads.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -31,39 +30,6 @@ from sales_warehouse.elasticity import (
 )
 
 MODELS_YAML = Path(__file__).parents[2] / "python_models" / "products" / "_products__python_models.yml"
-
-
-def raw_priced_lines(raw: Path) -> pd.DataFrame:
-    """int_order_lines_effective_priced computed straight from raw files (latest versions, valid lines)."""
-    return duckdb.sql(
-        f"""
-        with orders as (
-            select * from read_parquet('{raw}/orders.parquet')
-            qualify row_number() over (partition by order_id order by updated_at desc) = 1
-        ),
-        lines as (
-            select * from read_parquet('{raw}/order_lines.parquet')
-            where quantity > 0
-            qualify row_number() over (partition by order_id, line_number order by updated_at desc) = 1
-        ),
-        customers as (
-            select * from read_parquet('{raw}/customers.parquet')
-            qualify row_number() over (partition by customer_id order by updated_at desc) = 1
-        )
-        select
-            orders.customer_id,
-            products.category,
-            lower(trim(customers.customer_type)) as customer_type,
-            lines.quantity,
-            lines.unit_price / products.list_price as price_multiplier,
-            lines.discount_amount / (lines.unit_price * lines.quantity) as discount_rate,
-            orders.campaign_id is not null as is_promotion
-        from lines
-        inner join orders using (order_id)
-        inner join read_parquet('{raw}/products.parquet') as products using (product_id)
-        inner join customers on orders.customer_id = customers.customer_id
-        """
-    ).df()
 
 
 def test_two_row_groups_give_the_log_ratio() -> None:
@@ -115,8 +81,10 @@ def test_guidance_reads_the_intervals() -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_effects(demo_raw: Path) -> pd.DataFrame:
-    effects = category_effects(raw_priced_lines(demo_raw), ElasticityConfig())
+def demo_effects(demo_raw: Path, demo_model) -> pd.DataFrame:
+    """price_promo_effects' estimates from int_order_lines_effective_priced as dbt builds it on the demo data."""
+    lines = demo_model("int_order_lines_effective_priced", order_by="order_line_id")
+    effects = category_effects(lines, ElasticityConfig())
     planted = json.loads((demo_raw / "manifest.json").read_text())["patterns"]["price_elasticity"]
     effects["planted"] = effects["category"].map(planted["by_category"])
     effects["z"] = (effects["own_price_elasticity"] - effects["planted"]) / effects["elasticity_std_error"]

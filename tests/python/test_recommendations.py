@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -142,15 +141,9 @@ def test_chunk_bounds_cover_every_customer_once() -> None:
     assert all(bounds[i][1] == bounds[i + 1][0] for i in range(len(bounds) - 1))
 
 
-def test_generated_data(demo_raw: Path) -> None:
-    purchases = duckdb.sql(
-        f"""
-        select distinct orders.customer_id, lines.product_id
-        from read_parquet('{demo_raw}/order_lines.parquet') as lines
-        inner join read_parquet('{demo_raw}/orders.parquet') as orders using (order_id)
-        where lower(trim(orders.status)) in ('paid', 'shipped', 'delivered') and lines.quantity > 0
-        """
-    ).df()
+def test_generated_data(demo_model) -> None:
+    # int_customers_products_purchased as dbt builds it on the demo data: what the model reads.
+    purchases = demo_model("int_customers_products_purchased", order_by="customer_id, product_id")
     result = product_recommendations(purchases, RecommendationConfig())
     assert result.groupby("customer_id").size().max() == 5
     assert result["customer_id"].nunique() > 0.9 * purchases["customer_id"].nunique()

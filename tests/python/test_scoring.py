@@ -40,92 +40,10 @@ MODELS_YAML = Path(__file__).parents[2] / "python_models" / "funnel" / "_funnel_
 STAGES = ("prospecting", "qualification", "needs_analysis", "proposal", "negotiation")
 
 
-def raw_stage_visits(raw: Path) -> pd.DataFrame:
-    """int_opportunity_stage_visits_featurized computed straight from the raw files (same rules:
-    past visits observed at the middle of the stay, current ones at the latest CRM event; rep
-    track record from deals closed before the opportunity was created)."""
-    stage_orders = ", ".join(f"('{name}', {order})" for order, name in enumerate(STAGES, start=1))
-    return duckdb.sql(
-        f"""
-        with opportunities as (
-            select * from read_parquet('{raw}/opportunities.parquet')
-            qualify row_number() over (partition by opportunity_id order by updated_at desc) = 1
-        ),
-        history as (select * from read_parquet('{raw}/opportunity_stage_history.parquet')),
-        stages as (select * from (values {stage_orders}) as stage_list (stage, stage_order)),
-        as_of as (
-            select greatest((select max(entered_at) from history), (select max(updated_at) from opportunities))
-                as as_of_at
-        ),
-        ordered as (
-            select history.*, stages.stage_order,
-                lead(entered_at) over (partition by opportunity_id order by entered_at) as exited_at
-            from history left join stages using (stage)
-        ),
-        visits as (
-            select ordered.*,
-                case when exited_at is null then as_of.as_of_at
-                     else entered_at + (exited_at - entered_at) / 2 end as observed_at
-            from ordered cross join as_of
-            where stage_order is not null
-        ),
-        events as (
-            select sales_rep_id, closed_at as event_at, 1 as event_order, null::bigint as opportunity_id,
-                1 as closed_count, (stage = 'closed_won')::int as won_count
-            from opportunities where closed_at is not null
-            union all
-            select sales_rep_id, created_at, 0, opportunity_id, 0, 0 from opportunities
-        ),
-        track as (
-            select opportunity_id,
-                sum(closed_count) over (partition by sales_rep_id order by event_at, event_order
-                    rows between unbounded preceding and current row) as rep_prior_closed_count,
-                sum(won_count) over (partition by sales_rep_id order by event_at, event_order
-                    rows between unbounded preceding and current row) as rep_prior_won_count,
-                sum(closed_count) over (order by event_at, event_order
-                    rows between unbounded preceding and current row) as company_prior_closed_count,
-                sum(won_count) over (order by event_at, event_order
-                    rows between unbounded preceding and current row) as company_prior_won_count
-            from events
-        ),
-        activity_counts as (
-            select visits.opportunity_id, visits.stage,
-                count(activities.activity_id) as activity_count,
-                count(case when activities.activity_at >= visits.entered_at then 1 end) as stage_activity_count
-            from visits
-            left join read_parquet('{raw}/activities.parquet') as activities
-                on visits.opportunity_id = activities.opportunity_id and activities.activity_at < visits.observed_at
-            group by all
-        )
-        select
-            visits.opportunity_id, opportunities.sales_rep_id, visits.stage as stage_name, visits.stage_order,
-            leads.lead_source, leads.region_code, reps.level as rep_level, visits.amount,
-            date_diff('second', visits.entered_at, visits.observed_at) / 86400.0 as days_in_stage,
-            activity_counts.activity_count, activity_counts.stage_activity_count,
-            track.rep_prior_closed_count, track.rep_prior_won_count,
-            track.company_prior_closed_count, track.company_prior_won_count,
-            date_diff('day', reps.hired_on, visits.observed_at) / 365.25 as rep_tenure_years,
-            visits.exited_at is null as is_current_stage,
-            opportunities.closed_at is not null as is_closed,
-            opportunities.stage = 'closed_won' as is_won,
-            opportunities.created_at as opportunity_created_at,
-            opportunities.closed_at as opportunity_closed_at,
-            visits.observed_at
-        from visits
-        inner join opportunities using (opportunity_id)
-        inner join read_parquet('{raw}/leads.parquet') as leads using (lead_id)
-        inner join read_parquet('{raw}/sales_reps.parquet') as reps on opportunities.sales_rep_id = reps.sales_rep_id
-        inner join track using (opportunity_id)
-        inner join activity_counts on visits.opportunity_id = activity_counts.opportunity_id
-            and visits.stage = activity_counts.stage
-        order by visits.opportunity_id, visits.stage_order
-        """
-    ).df()
-
-
 @pytest.fixture(scope="module")
-def demo_visits(demo_raw: Path) -> pd.DataFrame:
-    return raw_stage_visits(demo_raw)
+def demo_visits(demo_model) -> pd.DataFrame:
+    """int_opportunity_stage_visits_featurized as dbt builds it on the demo data."""
+    return demo_model("int_opportunity_stage_visits_featurized", order_by="opportunity_id, stage_order")
 
 
 @pytest.fixture(scope="module")

@@ -37,78 +37,12 @@ from sales_warehouse.segmentation import (
 MODELS_YAML = Path(__file__).parents[2] / "python_models" / "customers" / "_customers__python_models.yml"
 
 
-def raw_segmentation_inputs(raw: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The two intermediates' columns computed straight from raw files (latest versions, revenue
-    orders, valid lines), standing in for int_customers_purchase_behaviour_summarised and
-    int_customers_purchase_mix_counted."""
-    con = duckdb.connect()
-    con.sql(
-        f"""
-        create view orders as
-        select * exclude (status), lower(trim(status)) as status, lower(trim(channel)) as order_channel
-        from read_parquet('{raw}/orders.parquet')
-        qualify row_number() over (partition by order_id order by updated_at desc) = 1;
-        create view revenue_orders as
-        select * from orders
-        where status in ('paid', 'shipped', 'delivered') and placed_at <= timestamp '2025-12-31 23:59:59';
-        create view lines as
-        select order_lines.*, products.category
-        from read_parquet('{raw}/order_lines.parquet') as order_lines
-        inner join read_parquet('{raw}/products.parquet') as products using (product_id)
-        where quantity > 0
-        qualify row_number() over (partition by order_id, line_number order by order_lines.updated_at desc) = 1;
-        create view customers as
-        select * from read_parquet('{raw}/customers.parquet')
-        qualify row_number() over (partition by customer_id order by updated_at desc) = 1;
-        """
-    )
-    behaviour = con.sql(
-        """
-        with order_totals as (
-            select
-                revenue_orders.order_id,
-                sum(lines.quantity * lines.unit_price - lines.discount_amount) as net_amount,
-                count(*) as line_count,
-                sum(lines.quantity) as unit_count
-            from revenue_orders
-            inner join lines using (order_id)
-            group by revenue_orders.order_id
-        )
-        select
-            revenue_orders.customer_id,
-            lower(trim(any_value(customers.customer_type))) = 'business' as is_business,
-            date_diff('day', any_value(customers.birth_date), date '2025-12-31') / 365.25 as age_years,
-            count(*) as lifetime_orders,
-            sum(order_totals.net_amount) as lifetime_revenue,
-            date_diff('day', max(revenue_orders.placed_at)::date, date '2025-12-31') as days_since_last_order,
-            count(revenue_orders.campaign_id) as promotion_order_count,
-            sum(order_totals.line_count) as line_count,
-            sum(order_totals.unit_count) as unit_count,
-            date '2025-12-31' as as_of_date
-        from revenue_orders
-        inner join order_totals using (order_id)
-        inner join customers using (customer_id)
-        group by revenue_orders.customer_id
-        """
-    ).df()
-    mix = con.sql(
-        """
-        select customer_id, 'channel' as mix_dimension, order_channel as mix_value, count(*) as item_count
-        from revenue_orders
-        group by all
-        union all
-        select revenue_orders.customer_id, 'category', lines.category, count(*)
-        from revenue_orders
-        inner join lines using (order_id)
-        group by all
-        """
-    ).df()
-    return behaviour, mix
-
-
 @pytest.fixture(scope="module")
-def demo_inputs(demo_raw: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
-    behaviour, mix = raw_segmentation_inputs(demo_raw)
+def demo_inputs(demo_raw: Path, demo_model) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """The two intermediates customer_segments reads, as dbt builds them on the demo data, and the
+    generator's planted group of each customer."""
+    behaviour = demo_model("int_customers_purchase_behaviour_summarised", order_by="customer_id")
+    mix = demo_model("int_customers_purchase_mix_counted", order_by="customer_id, mix_dimension, mix_value")
     truth = pd.read_parquet(demo_raw / "truth" / "customer_groups.parquet").set_index("customer_id")
     return behaviour, mix, truth["group_name"]
 
