@@ -51,7 +51,7 @@ docs: setup data
 lint: setup
 	$(BIN)/ruff check src tests python_models benchmarks
 	$(BIN)/ruff format --check src tests python_models benchmarks
-	$(BIN)/sqlfluff lint models tests analyses snapshots --processes 2
+	$(BIN)/sqlfluff lint models data-tests analyses snapshots --processes 2
 
 test-python: setup
 	$(BIN)/pytest
