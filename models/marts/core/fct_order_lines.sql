@@ -74,46 +74,7 @@ final as (
 
 ){% if is_incremental() %},
 
-stored as (
-
-    {# The stored rows with their columns in final's order, matched by name. #}
-    select * from final
-    where false
-    union all by name
-    select * from {{ this }}
-
-),
-
-changed as (
-
-    select * from final
-    except
-    select * from stored
-
-),
-
-removed as (
-
-    {# A delete marker: the key of the stored line, every other column null. #}
-    select
-        cast(null as varchar) as order_line_id,
-        stored.order_id,
-        stored.line_number
-    from stored
-    anti join final
-        on stored.order_id = final.order_id and stored.line_number = final.line_number
-
-),
-
-increment as (
-
-    select * from changed
-    union all by name
-    select * from removed
-
-)
-
-select * from increment
+{{ incremental_difference(['order_id', 'line_number']) }}
 
 {%- else %}
 

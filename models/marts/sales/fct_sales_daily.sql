@@ -189,43 +189,7 @@ final as (
 
 ){% if is_incremental() %},
 
-stored as (
-
-    {# The stored cells with their columns in final's order, matched by name. #}
-    select * from final
-    where false
-    union all by name
-    select * from {{ this }}
-
-),
-
-changed as (
-
-    select * from final
-    except
-    select * from stored
-
-),
-
-removed as (
-
-    {# A delete marker: the key of the stored cell, every other column null. #}
-    select stored.sales_daily_id
-    from stored
-    anti join final
-        on stored.sales_daily_id = final.sales_daily_id
-
-),
-
-increment as (
-
-    select * from changed
-    union all by name
-    select * from removed
-
-)
-
-select * from increment
+{{ incremental_difference(['sales_daily_id']) }}
 
 {%- else %}
 
