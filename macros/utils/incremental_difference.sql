@@ -4,7 +4,7 @@
     ({{ this }}) and return only the difference, for a merge on key_columns: new and changed rows,
     plus a delete marker (the key, every other column null) for each stored row that no longer
     exists upstream (hard deletes, newly excluded rows, moved cells). The model's merge deletes
-    markers and never inserts them (see fct_order_lines, fct_sales_daily). Emits CTEs and the
+    markers and never inserts them (see fct_order_lines, sales_daily). Emits CTEs and the
     final select; call it right after the `final` CTE, inside is_incremental().
 #}
 {% macro incremental_difference(key_columns) %}

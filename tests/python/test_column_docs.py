@@ -67,7 +67,7 @@ SHARED: dict[str, set[str]] = {
     # The monthly grain under the other names it still has.
     **{
         name: {"month_start_date"}
-        for name in ("target_month", "cohort_month", "created_month", "period_month")
+        for name in ("target_month", "cohort_month", "created_month")
     },
 }
 FIRST_DOC = re.compile(r"^\{\{ doc\('(\w+)'\) \}\}")

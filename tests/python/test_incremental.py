@@ -76,7 +76,7 @@ class Workspace:
             for node in manifest["nodes"].values()
             if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"
         }
-        assert {"fct_order_lines", "fct_sales_daily"} <= set(models)
+        assert {"fct_order_lines", "sales_daily"} <= set(models)
         return models
 
     def compare(self, incremental: str, full: str) -> dict[str, tuple[int, int, int]]:

@@ -39,7 +39,7 @@ visits as (
     select
         stage_name,
         outcome,
-        {{ month_start('entered_at') }} as period_month,
+        {{ month_start('entered_at') }} as month_start_date,
         case when not is_current_stage then days_in_stage end as completed_days_in_stage
     from stage_visits
 
@@ -48,15 +48,15 @@ visits as (
 month_bounds as (
 
     select
-        min(period_month) as first_month,
-        max(period_month) as last_month
+        min(month_start_date) as first_month,
+        max(month_start_date) as last_month
     from visits
 
 ),
 
 months as (
 
-    select distinct {{ month_start('date_day') }} as period_month
+    select distinct {{ month_start('date_day') }} as month_start_date
     from (
         {{ day_spine(
             '(select first_month from month_bounds)',
@@ -71,8 +71,8 @@ stage_months as (
     select
         open_stages.stage_name,
         open_stages.stage_order,
-        months.period_month,
-        {{ dbt.dateadd('month', '-' ~ trailing_months, 'months.period_month') }} as trailing_start_month
+        months.month_start_date,
+        {{ dbt.dateadd('month', '-' ~ trailing_months, 'months.month_start_date') }} as trailing_start_month
     from open_stages
     cross join months
 
@@ -82,7 +82,7 @@ monthly as (
 
     select
         stage_name,
-        period_month,
+        month_start_date,
         count(*) as visits,
         count(completed_days_in_stage) as completed_visits,
         sum(case when outcome = 'lost' then 1 else 0 end) as lost_visits,
@@ -91,7 +91,7 @@ monthly as (
     from visits
     group by
         stage_name,
-        period_month
+        month_start_date
 
 ),
 
@@ -99,7 +99,7 @@ trailing_history as (
 
     select
         stage_months.stage_name,
-        stage_months.period_month,
+        stage_months.month_start_date,
         count(visits.completed_days_in_stage) as trailing_completed_visits,
         percentile_cont(0.5) within group (
             order by visits.completed_days_in_stage
@@ -108,11 +108,11 @@ trailing_history as (
     left join visits
         on
             stage_months.stage_name = visits.stage_name
-            and stage_months.trailing_start_month <= visits.period_month
-            and stage_months.period_month > visits.period_month
+            and stage_months.trailing_start_month <= visits.month_start_date
+            and stage_months.month_start_date > visits.month_start_date
     group by
         stage_months.stage_name,
-        stage_months.period_month
+        stage_months.month_start_date
 
 ),
 
@@ -121,7 +121,7 @@ measured as (
     select
         stage_months.stage_name,
         stage_months.stage_order,
-        stage_months.period_month,
+        stage_months.month_start_date,
         coalesce(monthly.visits, 0) as visits,
         coalesce(monthly.completed_visits, 0) as completed_visits,
         coalesce(monthly.lost_visits, 0) as lost_visits,
@@ -140,11 +140,11 @@ measured as (
     left join monthly
         on
             stage_months.stage_name = monthly.stage_name
-            and stage_months.period_month = monthly.period_month
+            and stage_months.month_start_date = monthly.month_start_date
     left join trailing_history
         on
             stage_months.stage_name = trailing_history.stage_name
-            and stage_months.period_month = trailing_history.period_month
+            and stage_months.month_start_date = trailing_history.month_start_date
 
 ),
 
@@ -156,7 +156,7 @@ flagged as (
             open visits, which would make their drop-off over all entrants look small. #}
         coalesce(
             completed_drop_off_rate > 0
-            and completed_drop_off_rate = max(completed_drop_off_rate) over (partition by period_month),
+            and completed_drop_off_rate = max(completed_drop_off_rate) over (partition by month_start_date),
             false
         ) as is_largest_drop_off,
         coalesce(
@@ -170,10 +170,10 @@ flagged as (
 final as (
 
     select
-        {{ surrogate_key(['stage_name', 'period_month']) }} as stage_period_id,
+        {{ surrogate_key(['stage_name', 'month_start_date']) }} as stage_period_id,
         stage_name,
         stage_order,
-        period_month,
+        month_start_date,
         cast(visits as bigint) as visits,
         cast(completed_visits as bigint) as completed_visits,
         cast(lost_visits as bigint) as lost_visits,

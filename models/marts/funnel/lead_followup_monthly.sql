@@ -11,7 +11,7 @@ lead_followup as (
 monthly as (
 
     select
-        created_month,
+        created_month as month_start_date,
         lead_source,
         count(*) as leads,
         sum(case when is_never_contacted then 0 else 1 end) as contacted_leads,
@@ -30,8 +30,8 @@ monthly as (
 final as (
 
     select
-        {{ surrogate_key(['created_month', 'lead_source']) }} as lead_followup_month_id,
-        created_month,
+        {{ surrogate_key(['month_start_date', 'lead_source']) }} as lead_followup_month_id,
+        month_start_date,
         lead_source,
         cast(leads as bigint) as leads,
         cast(contacted_leads as bigint) as contacted_leads,

@@ -5,7 +5,7 @@
     x entity x month, with calendar year-to-date running totals. Targets exist per rep only
     (stg_hr__sales_targets); a team's or region's target is the sum of its reps' targets, and its
     revenue the sum of its reps' revenue. Team and region are the rep's at the end of the month;
-    region is the rep's sales territory, not the customers' region (that is fct_sales_daily).
+    region is the rep's sales territory, not the customers' region (that is sales_daily).
 #}
 
 with
