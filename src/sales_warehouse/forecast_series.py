@@ -250,7 +250,7 @@ def forecast_calendar(
     `holidays` has the holidays seed's country_code, holiday_date, holiday_name and holiday_type;
     only the rows of `country_code` count (var('holiday_country') in dbt); a frame without a
     country_code column is taken as one country's. `promotions` are the (first, last) days of
-    non-festival campaigns. Same rules as the SQL model; tests/python/test_python_copies_match_models.py
+    non-festival campaigns. Same rules as the SQL model; tests/test_python_copies_match_models.py
     builds the model with dbt and checks that both give the same rows, so change them together.
     """
     if "country_code" in holidays.columns:

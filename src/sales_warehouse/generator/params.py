@@ -3,7 +3,7 @@
 The patterns the tests and the models must recover (trend, groups, elasticity, funnel, SLA, rep
 skill effects) and the sizes live here; smaller details of shape (cancellation and return rates,
 shipping times, name lists) stay next to the code that draws them. Any change to the generated data
-needs new checksums in tests/python/test_generator_checksum.py.
+needs new checksums in tests/test_generator_checksum.py.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from sales_warehouse.elasticity import (
     pooled_poisson,
 )
 
-MODELS_YAML = Path(__file__).parents[2] / "python_models" / "products" / "_products__python_models.yml"
+MODELS_YAML = Path(__file__).parents[1] / "python_models" / "products" / "_products__python_models.yml"
 
 
 def test_two_row_groups_give_the_log_ratio() -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 PROJECT_DIR = REPO_ROOT / "tests" / "generic_test_project"
 
 # test name -> (status, failures). Names ending in __passes run on good data, __fails on bad data.

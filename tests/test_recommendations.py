@@ -18,7 +18,7 @@ from sales_warehouse.recommendations import (
     product_recommendations,
 )
 
-MODELS_YAML = Path(__file__).parents[2] / "python_models" / "customers" / "_customers__python_models.yml"
+MODELS_YAML = Path(__file__).parents[1] / "python_models" / "customers" / "_customers__python_models.yml"
 A, B, C = 10, 20, 30
 
 

@@ -34,7 +34,7 @@ from sales_warehouse.segmentation import (
     unknown_customer_type,
 )
 
-MODELS_YAML = Path(__file__).parents[2] / "python_models" / "customers" / "_customers__python_models.yml"
+MODELS_YAML = Path(__file__).parents[1] / "python_models" / "customers" / "_customers__python_models.yml"
 
 
 @pytest.fixture(scope="module")

@@ -52,7 +52,7 @@ from sales_warehouse.forecasting import (
     run_backtest,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 HOLIDAYS = pd.read_csv(ROOT / "seeds" / "holidays.csv")
 START = date(2023, 1, 1)
 END = date(2025, 12, 31)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 COMMON = ROOT / "models" / "docs" / "common_columns.md"
 
 # Column name -> the doc blocks that may define it.
@@ -65,10 +65,7 @@ SHARED: dict[str, set[str]] = {
     "category": {"product_category", "ticket_category"},
     "channel": {"order_channel", "ticket_channel"},
     # The monthly grain under the other names it still has.
-    **{
-        name: {"month_start_date"}
-        for name in ("target_month", "cohort_month", "created_month")
-    },
+    **{name: {"month_start_date"} for name in ("target_month", "cohort_month", "created_month")},
 }
 FIRST_DOC = re.compile(r"^\{\{ doc\('(\w+)'\) \}\}")
 

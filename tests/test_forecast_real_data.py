@@ -32,7 +32,7 @@ from sales_warehouse.forecasting import (
     run_model,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 HOLIDAYS = pd.read_csv(ROOT / "seeds" / "holidays.csv")
 START = date(2023, 1, 1)
 END = date(2025, 12, 31)
@@ -295,9 +295,7 @@ def test_the_holiday_seed_has_a_country_code_and_the_demo_rows_are_cn():
         "models/marts/core/dim_dates.sql",
         "models/intermediate/forecasting/int_forecast_calendar.sql",
     ):
-        assert 'where country_code = \'{{ var("holiday_country") }}\'' in (ROOT / model).read_text(), (
-            model
-        )
+        assert "where country_code = '{{ var(\"holiday_country\") }}'" in (ROOT / model).read_text(), model
 
 
 def test_the_forecast_calendar_uses_only_the_selected_countrys_holidays():

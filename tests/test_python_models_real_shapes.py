@@ -34,7 +34,7 @@ from sales_warehouse.segmentation import (
     segment_customers,
 )
 
-PYTHON_MODELS = Path(__file__).parents[2] / "python_models"
+PYTHON_MODELS = Path(__file__).parents[1] / "python_models"
 # The models' YAML configs pass the project's vars under the same names: use their declared defaults.
 PROJECT_VARS = {
     name: str(value)

@@ -10,7 +10,7 @@ import yaml
 from sales_warehouse.contract import ENTITIES, SOURCES, entity
 from sales_warehouse.sources_yaml import render_source, sources_path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda source: source.name)

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 ALL_OFF = "{enable_sales_team: false, enable_pipeline: false, enable_service: false, enable_marketing: false}"
 

@@ -36,7 +36,7 @@ from sales_warehouse.scoring import (
     training_rows,
 )
 
-MODELS_YAML = Path(__file__).parents[2] / "python_models" / "funnel" / "_funnel__python_models.yml"
+MODELS_YAML = Path(__file__).parents[1] / "python_models" / "funnel" / "_funnel__python_models.yml"
 STAGES = ("prospecting", "qualification", "needs_analysis", "proposal", "negotiation")
 
 
