@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.inspection import permutation_importance
@@ -222,19 +223,99 @@ def calibration_table(labels: np.ndarray, predicted: np.ndarray, bins: int) -> p
     )
 
 
+def permutation_orders(n_rows: int, config: ScoringConfig) -> list[np.ndarray]:
+    """The row order of a shuffled feature in each repeat, as sklearn's permutation_importance
+    draws it: one seed from random_state, the same shuffles for every feature, each repeat
+    shuffling the previous repeat's column again."""
+    seed = np.random.RandomState(config.random_state).randint(np.iinfo(np.int32).max + 1)
+    generator = np.random.RandomState(seed)
+    shuffling = np.arange(n_rows)
+    order = np.arange(n_rows)
+    orders = []
+    for _ in range(config.permutation_repeats):
+        generator.shuffle(shuffling)
+        order = order[shuffling]
+        orders.append(order)
+    return orders
+
+
+def feature_column_blocks(model: Pipeline, features: list[str], width: int) -> dict[str, np.ndarray] | None:
+    """The columns of the preprocessed matrix each input feature becomes (a numeric feature one,
+    a categorical feature its one-hot levels), or None when the pipeline is not build_model's."""
+    preprocess = model.named_steps.get("preprocess")
+    if not isinstance(preprocess, ColumnTransformer):
+        return None
+    blocks: dict[str, np.ndarray] = {feature: np.array([], dtype=int) for feature in features}
+    covered = 0
+    for name, transformer, columns in preprocess.transformers_:
+        if transformer == "drop" or name == "remainder":
+            continue
+        start = preprocess.output_indices_[name].start
+        if name == "numeric":
+            outputs = list(transformer.get_feature_names_out(list(columns)))
+            sizes = [1 if column in outputs else 0 for column in columns]
+        elif name == "categorical":
+            encoder = transformer.steps[-1][1]
+            if not isinstance(encoder, OneHotEncoder) or encoder.drop is not None:
+                return None
+            if getattr(encoder, "infrequent_categories_", None) is not None and any(
+                level is not None for level in encoder.infrequent_categories_
+            ):
+                return None
+            sizes = [len(levels) for levels in encoder.categories_]
+        else:
+            return None
+        for column, size in zip(columns, sizes, strict=True):
+            if column not in blocks:
+                return None
+            blocks[column] = np.arange(start, start + size)
+            start += size
+            covered += size
+    return blocks if covered == width else None
+
+
 def driver_importance(
     model: Pipeline, test: pd.DataFrame, features: list[str], config: ScoringConfig
 ) -> pd.Series:
-    """Mean drop in held-out AUC when each feature is shuffled, highest first."""
-    result = permutation_importance(
-        model,
-        test[features],
-        test["is_won"].astype(int),
-        scoring="roc_auc",
-        n_repeats=config.permutation_repeats,
-        random_state=config.random_state,
-    )
-    return pd.Series(result.importances_mean, index=features).sort_values(ascending=False, kind="stable")
+    """Mean drop in held-out AUC when each feature is shuffled, highest first.
+
+    sklearn's permutation_importance (roc_auc, n_repeats, random_state) without its cost: the
+    test rows go through the preprocessing once, and each feature's block of preprocessed
+    columns (a categorical feature's one-hot levels together) is shuffled with the very row
+    orders permutation_importance uses. Preprocessing works row by row, so the shuffled matrix
+    equals the preprocessing of the shuffled rows and, when it is dense (as on the warehouse's
+    data), the importances are identical; a sparse one is made dense, equal up to rounding.
+    A pipeline of another shape falls back to permutation_importance itself.
+    """
+    labels = test["is_won"].astype(int).to_numpy()
+    matrix = model[:-1].transform(test[features])
+    if sparse.issparse(matrix):
+        matrix = matrix.toarray()
+    blocks = feature_column_blocks(model, features, matrix.shape[1])
+    if blocks is None:
+        result = permutation_importance(
+            model,
+            test[features],
+            labels,
+            scoring="roc_auc",
+            n_repeats=config.permutation_repeats,
+            random_state=config.random_state,
+        )
+        return pd.Series(result.importances_mean, index=features).sort_values(ascending=False, kind="stable")
+    estimator = model[-1]
+    baseline = roc_auc_score(labels, estimator.decision_function(matrix))
+    orders = permutation_orders(len(matrix), config)
+    shuffled = matrix.copy()
+    scores = np.empty((len(features), len(orders)))
+    for number, feature in enumerate(features):
+        columns = blocks[feature]
+        block = matrix[:, columns]
+        for repeat, order in enumerate(orders):
+            shuffled[:, columns] = block[order]
+            scores[number, repeat] = roc_auc_score(labels, estimator.decision_function(shuffled))
+        shuffled[:, columns] = block
+    importances = np.mean(baseline - scores, axis=1)
+    return pd.Series(importances, index=features).sort_values(ascending=False, kind="stable")
 
 
 def standardized_coefficients(model: Pipeline) -> pd.Series:
