@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -22,8 +23,10 @@ from scipy import stats
 
 from sales_warehouse.elasticity import (
     EFFECT_COLUMNS,
+    LINE_COLUMNS,
     ElasticityConfig,
     category_effects,
+    compact_lines,
     guidance,
     poisson_fixed_effects,
     pooled_poisson,
@@ -112,3 +115,21 @@ def test_yaml_documents_the_cast_types() -> None:
     models = {item["name"]: item for item in yaml.safe_load(MODELS_YAML.read_text())["models"]}
     documented = {column["name"]: column["data_type"] for column in models["price_promo_effects"]["columns"]}
     assert documented == EFFECT_COLUMNS
+
+
+def test_compact_fetch_gives_the_same_effects(demo_warehouse: tuple[Path, Path]) -> None:
+    """price_promo_effects fetches seven columns, text as categoricals: the same estimates, bit
+    for bit, as from every column (both in the table's row order, as the model reads it)."""
+    db, _ = demo_warehouse
+    with duckdb.connect(str(db), read_only=True) as con:
+        table = con.table("intermediate.int_order_lines_effective_priced")
+        every_column = table.df()
+        lines = compact_lines(table)
+    assert list(lines.columns) == list(LINE_COLUMNS)
+    assert isinstance(lines["category"].dtype, pd.CategoricalDtype)
+    assert lines.memory_usage(deep=True).sum() < every_column.memory_usage(deep=True).sum() / 10
+    pd.testing.assert_frame_equal(
+        category_effects(lines, ElasticityConfig()),
+        category_effects(every_column, ElasticityConfig()),
+        check_exact=True,
+    )

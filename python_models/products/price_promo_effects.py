@@ -5,12 +5,15 @@ from sales_warehouse.elasticity import (
     EFFECT_COLUMNS,
     ElasticityConfig,
     category_effects,
+    compact_lines,
 )
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    lines = dbt.ref("int_order_lines_effective_priced").df()
+    # Only the seven columns the estimator reads, text as categoricals: `.df()` of every column
+    # of ten million lines cost ~6 GB of pandas objects.
+    lines = compact_lines(dbt.ref("int_order_lines_effective_priced"))
 
     effects = category_effects(
         lines,

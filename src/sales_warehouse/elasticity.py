@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import duckdb
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -53,6 +54,20 @@ EFFECT_COLUMNS: dict[str, str] = {
     "effective_price_p95": "double",
     "guidance": "varchar",
 }
+
+
+# The columns category_effects reads (of int_order_lines_effective_priced's fifteen).
+LINE_COLUMNS: tuple[str, ...] = (
+    "category",
+    "customer_id",
+    "customer_type",
+    "quantity",
+    "price_multiplier",
+    "discount_rate",
+    "is_promotion",
+)
+# Text columns fetched as a DuckDB ENUM, i.e. a pandas categorical: a byte per line, not a string.
+ENUM_COLUMNS: tuple[str, ...] = ("category", "customer_type")
 
 
 @dataclass(frozen=True)
@@ -177,31 +192,72 @@ def guidance(elasticity: float, low: float, high: float, lift_low: float, lift_h
     return f"{price}; {promo}"
 
 
+def sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def compact_lines(lines: duckdb.DuckDBPyRelation) -> pd.DataFrame:
+    """The order lines as category_effects needs them: only LINE_COLUMNS, the text ones as
+    categoricals (their distinct values, sorted, as the ENUM's levels), numbers as DuckDB types
+    them (quantity int32, prices float64). At ten million lines this is ~0.3 GB of pandas
+    instead of the several GB that `.df()` of every column costs."""
+    expressions = []
+    for column in LINE_COLUMNS:
+        quoted = '"' + column.replace('"', '""') + '"'
+        if column in ENUM_COLUMNS:
+            values = sorted(
+                value for (value,) in lines.project(quoted).distinct().fetchall() if value is not None
+            )
+            if values:
+                levels = ", ".join(sql_string(str(value)) for value in values)
+                expressions.append(f"cast({quoted} as enum({levels})) as {quoted}")
+                continue
+        expressions.append(quoted)
+    return lines.project(", ".join(expressions)).df()
+
+
+def category_rows(category: pd.Series) -> list[tuple[object, np.ndarray]]:
+    """(category, positions of its rows in their original order) per category, sorted by name;
+    rows without a category are left out (as groupby(category, sort=True) does, without copying
+    every column of every group)."""
+    codes, names = pd.factorize(category)
+    order = np.argsort(codes, kind="stable")
+    ends = np.cumsum(np.bincount(codes + 1, minlength=len(names) + 1))
+    groups = [(names[code], order[ends[code] : ends[code + 1]]) for code in range(len(names))]
+    return sorted(groups, key=lambda group: group[0])
+
+
 def category_effects(lines: pd.DataFrame, config: ElasticityConfig) -> pd.DataFrame:
     """One row per category: elasticity, promo lift with confidence intervals, naive estimate.
 
     lines: category, customer_id, customer_type, quantity, price_multiplier, discount_rate,
-    is_promotion (one row per order line).
+    is_promotion (one row per order line; other columns are ignored). category and customer_type
+    may be strings or categoricals. Only these columns are read, one category's rows at a time.
     """
     z = float(stats.norm.ppf(0.5 + config.confidence / 2))
+    quantity_all = lines["quantity"].to_numpy()
+    multiplier_all = lines["price_multiplier"].to_numpy(dtype=float)
+    discount_all = lines["discount_rate"].to_numpy(dtype=float)
+    promotion_all = lines["is_promotion"]
+    customer_all = lines["customer_id"].to_numpy()
+    business_all = (lines["customer_type"] == "business").to_numpy(dtype=bool)
     rows = []
-    for category, part in lines.groupby("category", sort=True):
-        counts = part["quantity"].to_numpy(dtype=float) - 1.0
-        effective = part["price_multiplier"].to_numpy(dtype=float) * (
-            1.0 - part["discount_rate"].to_numpy(dtype=float)
-        )
+    for category, index in category_rows(lines["category"]):
+        quantity = quantity_all[index]
+        counts = quantity.astype(float) - 1.0
+        effective = multiplier_all[index] * (1.0 - discount_all[index])
         log_price = np.log(effective)
-        promotion = part["is_promotion"].astype(bool).to_numpy(dtype=float)
+        promotion = promotion_all.iloc[index].astype(bool).to_numpy(dtype=float)
         design = np.column_stack([log_price, promotion])
-        fit = poisson_fixed_effects(counts, design, part["customer_id"].to_numpy(), config)
+        fit = poisson_fixed_effects(counts, design, customer_all[index], config)
         enough = fit.groups_used >= config.min_customers and fit.converged
         beta = fit.coefficients if enough else np.full(2, np.nan)
         errors = np.sqrt(np.diag(fit.covariance)) if enough else np.full(2, np.nan)
-        business = (part["customer_type"] == "business").to_numpy(dtype=float)
+        business = business_all[index].astype(float)
         naive = pooled_poisson(counts, np.column_stack([log_price, promotion, business]), config)
         low, high = beta[0] - z * errors[0], beta[0] + z * errors[0]
         lift_low, lift_high = np.expm1(beta[1] - z * errors[1]), np.expm1(beta[1] + z * errors[1])
-        mean_quantity = float(part["quantity"].mean())
+        mean_quantity = float(pd.Series(quantity).mean())
         rows.append(
             {
                 "category": category,
