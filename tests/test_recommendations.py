@@ -1,4 +1,6 @@
-"""Association-rule recommendations: hand-computed support / confidence / lift, ranking, exclusions."""
+"""Association-rule recommendations: hand-computed support / confidence / lift, ranking, exclusions,
+and equality with the previous scoring algorithm (`reference_recommend`, kept here) on random inputs
+with ties, guests and null products, and on the demo warehouse's rows."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from sales_warehouse.recommendations import (
     build_baskets,
     chunk_bounds,
     product_recommendations,
+    rule_codes,
 )
 
 MODELS_YAML = Path(__file__).parents[1] / "python_models" / "customers" / "_customers__python_models.yml"
@@ -160,3 +163,109 @@ def test_yaml_documents_the_cast_types() -> None:
         column["name"]: column["data_type"] for column in models["product_recommendations"]["columns"]
     }
     assert documented == RECOMMENDATION_COLUMNS
+
+
+def reference_recommend(purchases: pd.DataFrame, config: RecommendationConfig, excluded=None) -> pd.DataFrame:
+    """The scoring as it was before issue 12 (dense float keys, reduceat, full stable argsort), one
+    customer at a time: what the chunked integer implementation must reproduce exactly."""
+    baskets = build_baskets(purchases)
+    rules = association_rules(baskets, config)
+    matrix, n_products = baskets.matrix, baskets.matrix.shape[1]
+    key = np.where(rules.valid, rules.confidence * 1e6 + np.minimum(rules.lift, 1e6 - 1) / 1e6, 0.0)
+    blocked = np.isin(baskets.product_ids, excluded) if excluded is not None else np.zeros(n_products, bool)
+    records = []
+    for customer in range(matrix.shape[0]):
+        items = matrix.indices[matrix.indptr[customer] : matrix.indptr[customer + 1]]
+        if not len(items):
+            continue
+        best = key[items].max(axis=0)
+        best[items] = 0.0
+        best[blocked] = 0.0
+        top = np.argsort(-best, kind="stable")[: min(config.per_customer, n_products)]
+        for rank, product in enumerate(top[best[top] > 0]):
+            values = key[items, product]
+            antecedent = items[np.lexsort((items, -values))[0]]  # best key, lowest id on ties
+            records.append(
+                {
+                    "customer_id": baskets.customer_ids[customer],
+                    "recommendation_rank": rank + 1,
+                    "product_id": baskets.product_ids[product],
+                    "antecedent_product_id": baskets.product_ids[antecedent],
+                    "support": rules.support[antecedent, product],
+                    "confidence": rules.confidence[antecedent, product],
+                    "lift": rules.lift[antecedent, product],
+                    "pair_customer_count": rules.pair_counts[antecedent, product],
+                }
+            )
+    return pd.DataFrame.from_records(records, columns=list(RECOMMENDATION_COLUMNS))
+
+
+def random_purchases(rng: np.random.Generator) -> pd.DataFrame:
+    """Few products and small baskets (many equal confidences and lifts), duplicates, a few guest
+    rows (null customer) and null products, as the nullable Int64 DuckDB hands back."""
+    n_customers, n_products = int(rng.integers(1, 300)), int(rng.integers(1, 25))
+    n_rows = int(rng.integers(1, n_customers * 6 + 2))
+    popularity = rng.dirichlet(np.full(n_products, 0.7))
+    purchases = pd.DataFrame(
+        {
+            "customer_id": rng.integers(0, n_customers, n_rows) * 7 + 3,
+            "product_id": rng.choice(n_products, n_rows, p=popularity) * 11 + 5,
+        }
+    ).astype("Int64")
+    purchases.loc[rng.random(n_rows) < 0.03, "customer_id"] = pd.NA
+    purchases.loc[rng.random(n_rows) < 0.01, "product_id"] = pd.NA
+    return purchases
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_equals_the_previous_algorithm_on_random_inputs(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    purchases = random_purchases(rng)
+    config = RecommendationConfig(
+        per_customer=int(rng.choice([1, 3, 5, 8, 9, 30])),  # argmax passes (<= 8) and argpartition
+        min_pair_customers=int(rng.integers(1, 4)),
+        min_lift=float(rng.choice([0.0, 0.9, 1.0, 1.3])),
+        chunk_cells=int(rng.choice([1, 50, 4_000_000])),
+    )
+    product_ids = purchases["product_id"].dropna().unique()
+    excluded = rng.choice(product_ids, size=min(len(product_ids), int(rng.integers(0, 3))), replace=False)
+    result = product_recommendations(
+        purchases, config, excluded_products=np.asarray(excluded, dtype=np.int64)
+    )
+    expected = reference_recommend(purchases, config, np.asarray(excluded, dtype=np.int64))
+    if expected.empty:
+        assert result.empty and list(result.columns) == list(RECOMMENDATION_COLUMNS)
+        return
+    # Same rows, ranks, antecedents (tie-breaking) and the very same float scores.
+    pd.testing.assert_frame_equal(result, expected, check_exact=True)
+
+
+def test_rule_codes_order_like_the_float_keys() -> None:
+    rng = np.random.default_rng(0)
+    rules = association_rules(
+        build_baskets(random_purchases(rng)), RecommendationConfig(min_pair_customers=1)
+    )
+    key = np.where(rules.valid, rules.confidence * 1e6 + np.minimum(rules.lift, 1e6 - 1) / 1e6, 0.0)
+    codes = rule_codes(rules)
+    n_products = len(codes)
+    rank = codes // n_products
+    assert ((rank > 0) == rules.valid).all()
+    flat_key, flat_rank = key.ravel(), rank.ravel()
+    order = np.argsort(flat_key, kind="stable")
+    assert (np.diff(flat_rank[order]) >= 0).all()  # same order ...
+    assert ((np.diff(flat_key[order]) == 0) == (np.diff(flat_rank[order]) == 0)).all()  # ... same ties
+    antecedent = np.broadcast_to(np.arange(n_products)[:, None], codes.shape)
+    assert (np.where(rules.valid, n_products - 1 - codes % n_products, antecedent) == antecedent).all()
+
+
+def test_generated_data_equals_the_previous_algorithm(demo_model) -> None:
+    # The model's own inputs on the demo data: purchases, discontinued products excluded.
+    purchases = demo_model("int_customers_products_purchased", order_by="customer_id, product_id")
+    products = demo_model("dim_products", order_by="product_id", schema="marts")
+    discontinued = products.loc[products["lifecycle_status"] == "discontinued", "product_id"].to_numpy()
+    assert len(discontinued)
+    for config in (RecommendationConfig(), RecommendationConfig(per_customer=12, chunk_cells=100_000)):
+        result = product_recommendations(purchases, config, excluded_products=discontinued)
+        expected = reference_recommend(purchases, config, discontinued)
+        assert len(result) == len(expected) > 0
+        pd.testing.assert_frame_equal(result, expected, check_exact=True)
