@@ -14,7 +14,8 @@ from sales_warehouse.recommendations import (
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    purchases = dbt.ref("int_customers_products_purchased").df()
+    # Only the two ids reach pandas (the dates and order counts would cost ~20 bytes a row).
+    purchases = dbt.ref("int_customers_products_purchased").project("customer_id, product_id").df()
     products = dbt.ref("dim_products").df()
 
     config = RecommendationConfig(per_customer=int(dbt.config.get("recommendations_per_customer")))

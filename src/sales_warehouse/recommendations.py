@@ -47,7 +47,7 @@ class RecommendationConfig:
     per_customer: int = 5
     min_pair_customers: int = 5
     min_lift: float = 1.0
-    chunk_cells: int = 4_000_000  # basket items x products scored at once (memory bound)
+    chunk_cells: int = 1_000_000  # basket items x candidate products scored at once (int32 codes)
 
     def __post_init__(self) -> None:
         if self.per_customer < 1 or self.min_pair_customers < 1 or self.chunk_cells < 1:
