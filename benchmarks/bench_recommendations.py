@@ -2,7 +2,8 @@
 
 The purchases are synthetic (no generated files, no dbt, no warehouse), shaped like the
 warehouse's `int_customers_products_purchased` at a generator scale: ~5,000 x scale customers,
-200 products (15 of them discontinued, i.e. excluded, as in the demo data), and a Poisson number
+round(200 * sqrt(scale)) products as the generator makes them (`--products 200` fixes it; 15 are
+discontinued, i.e. excluded, as in the demo data), and a Poisson number
 of distinct products per customer (mean 6 by default; the demo data has ~16.5, try
 `--per-customer 16.5`). Customers belong to taste groups that prefer a few products, so there are
 association rules with lift > 1 to score, with ties.
@@ -73,7 +74,8 @@ def rss_mb() -> float:
 
 
 def run_one(args: argparse.Namespace) -> dict:
-    purchases, discontinued = synthetic_purchases(args.one, args.products, args.per_customer, args.seed)
+    products = args.products or round(200 * max(1.0, args.one**0.5))  # GeneratorConfig's Sizes
+    purchases, discontinued = synthetic_purchases(args.one, products, args.per_customer, args.seed)
     input_mb = rss_mb()
     config = RecommendationConfig()
     best: dict[str, float] = {}
@@ -98,6 +100,7 @@ def run_one(args: argparse.Namespace) -> dict:
     return {
         "scale": args.one,
         "customers": int(purchases["customer_id"].nunique()),
+        "products": products,
         "purchases": len(purchases),
         "rows": rows,
         **best,
@@ -111,7 +114,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--scales", type=float, nargs="+", default=[1, 10, 67])
-    parser.add_argument("--products", type=int, default=200)
+    parser.add_argument(
+        "--products", type=int, help="products (default: the generator's round(200 * sqrt(scale)), >= 200)"
+    )
     parser.add_argument("--per-customer", type=float, default=6.0, help="mean distinct products per customer")
     parser.add_argument("--repeat", type=int, default=1, help="timed runs per scale (the best is reported)")
     parser.add_argument("--seed", type=int, default=0)
@@ -122,24 +127,28 @@ def main() -> None:
         return
 
     print(
-        f"product_recommendations, {args.products} products, ~{args.per_customer:g} per customer, "
+        f"product_recommendations, {args.products or 'round(200 * sqrt(scale))'} products, "
+        f"~{args.per_customer:g} per customer, "
         f"best of {args.repeat}, one process per scale"
     )
     header = (
-        f"{'scale':>6} {'customers':>10} {'purchases':>10} {'rows out':>9} {'baskets s':>9} {'rules s':>8} "
-        f"{'scoring s':>9} {'total s':>8} {'input MB':>9} {'peak MB':>8} {'extra MB':>8}"
+        f"{'scale':>6} {'customers':>10} {'products':>8} {'purchases':>10} {'rows out':>9} "
+        f"{'baskets s':>9} {'rules s':>8} {'scoring s':>9} {'total s':>8} "
+        f"{'input MB':>9} {'peak MB':>8} {'extra MB':>8}"
     )
     print(header)
     for scale in args.scales:
         command = [sys.executable, __file__, "--one", str(scale)]
-        command += ["--products", str(args.products), "--per-customer", str(args.per_customer)]
+        command += ["--products", str(args.products)] if args.products else []
+        command += ["--per-customer", str(args.per_customer)]
         command += ["--repeat", str(args.repeat), "--seed", str(args.seed)]
         done = subprocess.run(command, capture_output=True, text=True, check=True)
         r = json.loads(done.stdout.strip().splitlines()[-1])
         print(
-            f"{r['scale']:>6g} {r['customers']:>10,} {r['purchases']:>10,} {r['rows']:>9,} "
-            f"{r['baskets']:>9.2f} {r['rules']:>8.2f} {r['scoring']:>9.2f} {r['total']:>8.2f} "
-            f"{r['input_mb']:>9.0f} {r['peak_mb']:>8.0f} {r['peak_mb'] - r['input_mb']:>8.0f}",
+            f"{r['scale']:>6g} {r['customers']:>10,} {r['products']:>8,} {r['purchases']:>10,} "
+            f"{r['rows']:>9,} {r['baskets']:>9.2f} {r['rules']:>8.2f} {r['scoring']:>9.2f} "
+            f"{r['total']:>8.2f} {r['input_mb']:>9.0f} {r['peak_mb']:>8.0f} "
+            f"{r['peak_mb'] - r['input_mb']:>8.0f}",
             flush=True,
         )
 

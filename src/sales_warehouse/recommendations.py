@@ -17,7 +17,9 @@ Rows without a customer (guest orders in real exports) or without a product are 
 guest has no basket over time, gets no recommendations and does not count in N.
 
 Co-occurrence counts are one sparse matrix product (baskets^T x baskets); scoring works on the
-CSR structure in chunks of customers, so memory stays bounded.
+CSR structure in chunks of customers with integer rule codes, reading from each basket item only
+the rules that can reach the customer's top `per_customer`, so time grows with customers x basket
+size (not customers x products) and memory stays bounded.
 """
 
 from __future__ import annotations
@@ -141,22 +143,51 @@ def rule_codes(rules: Rules) -> np.ndarray:
     return np.where(rules.valid, rank * n_products + (n_products - 1 - antecedent), 0).astype(dtype)
 
 
-def best_codes(codes: np.ndarray, items: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per customer (`owner`, sorted, one entry per basket item), the elementwise max of the code
-    rows of their items: (customers, best codes), customers largest basket first.
+@dataclass(frozen=True)
+class RuleLists:
+    """Per antecedent, its valid rules into candidate columns, best first (rank, then the lowest
+    product): CSR-like `indptr` over `column` (candidate column index) and `code` (rule_codes)."""
 
-    Customers are ordered by basket size so that the k-th items of all baskets with more than k
-    items are one contiguous block: each step is a gather and an in-place `np.maximum` over whole
-    rows (total work = basket items x candidates, vectorised), faster than `np.maximum.reduceat`.
+    indptr: np.ndarray
+    column: np.ndarray
+    code: np.ndarray
+
+    @classmethod
+    def from_codes(cls, codes: np.ndarray, columns: np.ndarray, n_products: int) -> RuleLists:
+        antecedent, column = np.nonzero(codes)
+        code = codes[antecedent, column]
+        select = (code // n_products) * n_products + (n_products - 1 - columns[column])
+        order = np.lexsort((-select, antecedent))
+        indptr = np.searchsorted(antecedent[order], np.arange(len(codes) + 1))
+        return cls(indptr, column[order], code[order])
+
+
+def best_codes(
+    lists: RuleLists,
+    items: np.ndarray,
+    owner: np.ndarray,
+    basket_size: np.ndarray,
+    shape: tuple[int, int],
+    take: int,
+) -> np.ndarray:
+    """Per customer (`owner`, one entry per basket item), the best code of every candidate column
+    over the basket, exact for the customer's top `take` candidates (and at most as good for the
+    others, which are not kept): a `shape` (customers x candidates) array, 0 = no rule.
+
+    From each item only the first `take + basket size - 1` rules of its best-first list are read:
+    the best rule (i -> j) of a top-`take` candidate j can only be preceded in i's list by the
+    customer's other bought products (basket size - 1 at most) and by candidates ranked above j
+    (take - 1 at most). So the work is basket items x (take + basket size) scattered codes
+    (`np.maximum.at`), not basket items x products.
     """
-    rows, first, lengths = np.unique(owner, return_index=True, return_counts=True)
-    order = np.argsort(-lengths, kind="stable")
-    rows, first, lengths = rows[order], first[order], lengths[order]
-    best = codes[items[first]]
-    for k in range(1, int(lengths[0]) if len(lengths) else 0):
-        n = int(np.searchsorted(-lengths, -k, side="left"))  # baskets with more than k items
-        np.maximum(best[:n], codes[items[first[:n] + k]], out=best[:n])
-    return rows, best
+    starts = lists.indptr[items]
+    lengths = np.minimum(lists.indptr[items + 1] - starts, take + basket_size[owner] - 1)
+    total = int(lengths.sum())
+    offsets = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    entry = np.repeat(starts, lengths) + offsets
+    best = np.zeros(shape[0] * shape[1], dtype=lists.code.dtype)
+    np.maximum.at(best, np.repeat(owner, lengths) * shape[1] + lists.column[entry], lists.code[entry])
+    return best.reshape(shape)
 
 
 def top_candidates(
@@ -193,10 +224,12 @@ def recommend(
     """Top products per customer, each with the rule (antecedent, support, confidence, lift).
 
     Per chunk of customers: the best rule code (rule_codes) of every candidate product over the
-    customer's basket is one gather + `np.maximum.reduceat` on integers, restricted to products
-    some valid rule points to (the candidates) and to basket items with a valid rule to one of
-    them (the others cannot score); bought products are zeroed through the CSR indices, and
-    `np.argpartition` keeps the top `per_customer`. Memory per chunk: about `chunk_cells` codes.
+    customer's basket, read from each basket item's best-first rule list, truncated to what can
+    reach the top `per_customer` (best_codes: basket items x (per_customer + basket size) codes,
+    not basket items x products); bought products are zeroed through the CSR indices, and
+    top_candidates keeps the top `per_customer` (argmax passes / np.argpartition, no full sort).
+    Memory per chunk: about `chunk_cells` codes. Equal to the previous dense float scoring, ties
+    included (tests/test_recommendations.py keeps it as the reference).
     """
     matrix = baskets.matrix
     n_products = matrix.shape[1]
@@ -210,6 +243,9 @@ def recommend(
     column_of = np.full(n_products, -1)
     column_of[columns] = np.arange(len(columns))
     take = min(config.per_customer, len(columns))
+    n_columns = len(columns)
+    lists = RuleLists.from_codes(codes, columns, n_products)
+    basket_size = np.diff(matrix.indptr)
     found: list[tuple[np.ndarray, ...]] = []
     if take:
         for start, end in chunk_bounds(matrix.indptr, len(columns), config.chunk_cells):
@@ -218,16 +254,15 @@ def recommend(
             keep = scoring[items]
             if not keep.any():
                 continue
-            rows, best = best_codes(codes, items[keep], owner[keep])
+            n_rows = end - start
+            best = best_codes(
+                lists, items[keep], owner[keep], basket_size[start:end], (n_rows, n_columns), take
+            )
             # Already bought: zero the customer's own products (those that are candidates).
-            position = np.zeros(end - start, dtype=np.int64) - 1
-            position[rows] = np.arange(len(rows))
-            bought = (column_of[items] >= 0) & (position[owner] >= 0)
-            best[position[owner[bought]], column_of[items[bought]]] = 0
+            bought = column_of[items] >= 0
+            best[owner[bought], column_of[items[bought]]] = 0
             row, rank, product, antecedent = top_candidates(best, columns, n_products, take)
-            customer = rows[row]
-            order = np.argsort(customer, kind="stable")  # rows were in basket-size order
-            found.append((start + customer[order], rank[order], product[order], antecedent[order]))
+            found.append((start + row, rank, product, antecedent))
     if not found:
         return pd.DataFrame({name: pd.Series(dtype=object) for name in RECOMMENDATION_COLUMNS})
     customer, rank, product, antecedent = (np.concatenate(part) for part in zip(*found, strict=True))
