@@ -64,6 +64,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_forecast.py
 	$(BIN)/python benchmarks/bench_clustering.py
 	$(BIN)/python benchmarks/bench_python_models.py
+	$(BIN)/python benchmarks/bench_recommendations.py
 
 # Build output only: never the raw data, the published warehouse or its snapshot history.
 clean:
