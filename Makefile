@@ -11,7 +11,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export SALES_WAREHOUSE_RAW := $(abspath $(or $(SALES_WAREHOUSE_RAW),data/raw))
 export SALES_WAREHOUSE_DB := $(abspath $(or $(SALES_WAREHOUSE_DB),data/warehouse.duckdb))
 
-.PHONY: help setup data build docs lint test test-python bench clean clean-warehouse
+.PHONY: help setup data build docs lint test test-python bench bench-scale clean clean-warehouse
 
 help:
 	@echo "make build   set up .venv, generate demo data if missing, dbt build on DuckDB"
@@ -65,6 +65,11 @@ bench: setup
 	$(BIN)/python benchmarks/bench_clustering.py
 	$(BIN)/python benchmarks/bench_python_models.py
 	$(BIN)/python benchmarks/bench_recommendations.py
+
+# The main job along a scaling curve (scale 67 = ~10.9M order lines; minutes and several GB).
+SCALES ?= 1 10 67
+bench-scale: setup
+	$(BIN)/python benchmarks/bench_scale.py --scales $(SCALES)
 
 # Build output only: never the raw data, the published warehouse or its snapshot history.
 clean:

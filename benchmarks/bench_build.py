@@ -41,6 +41,8 @@ def main() -> None:
             **os.environ,
             "SALES_WAREHOUSE_RAW": str(work / "raw"),
             "SALES_WAREHOUSE_DB": str(work / "warehouse.duckdb"),
+            # dbt writes this file directly (no publish step here: it times dbt build and the exports).
+            "SALES_WAREHOUSE_BUILD_DB": str(work / "warehouse.duckdb"),
             "DBT_PROFILES_DIR": str(ROOT),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
