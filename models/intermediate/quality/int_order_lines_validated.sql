@@ -7,6 +7,10 @@
     quantity or price would multiply revenue, so those lines are excluded; a price far below
     the reference is kept with a flag (it cannot inflate anything).
 #}
+{#- A table: every consumer (fct_order_lines through int_order_lines_priced, eight rules of the
+    data-quality mart, the reconciliation tests) reads these rules once computed. -#}
+{{ config(materialized='table') }}
+
 with
 
 order_lines as (

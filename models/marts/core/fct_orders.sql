@@ -17,7 +17,7 @@ orders as (
 
 order_lines as (
 
-    select * from {{ ref('int_order_lines_priced') }}
+    select * from {{ ref('fct_order_lines') }}
 
 ),
 

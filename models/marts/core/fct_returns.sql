@@ -8,7 +8,7 @@ returns as (
 
 order_lines as (
 
-    select * from {{ ref('int_order_lines_priced') }}
+    select * from {{ ref('fct_order_lines') }}
 
 ),
 

@@ -4,6 +4,10 @@
     Prices and costs keep four decimals: amounts are rounded to cents only after multiplying
     by the quantity (rounding the price first is off by cents per line on 3-decimal prices).
 #}
+{#- A table, not a view: hashing and ranking every raw version is the expensive step of the
+    order chain, so it runs once per build; staging, the data-quality mart and tests read it. -#}
+{{ config(materialized='table') }}
+
 with
 
 source as (

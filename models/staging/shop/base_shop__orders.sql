@@ -2,6 +2,10 @@
     Every raw order row, standardised, with the row-level quality flags.
     The data-quality mart reads this; stg_shop__orders keeps the latest version.
 #}
+{#- A table, not a view: hashing and ranking every raw version is the expensive step of the
+    order chain, so it runs once per build; staging, the data-quality mart and tests read it. -#}
+{{ config(materialized='table') }}
+
 with
 
 source as (
