@@ -13,6 +13,10 @@
     of all products; the upper limit is var('price_outlier_factor') x the (highest) reference, the
     lower limit the (lowest) reference / the factor. No reference at all: no price limits.
 #}
+{#- A table (one row per product): the percentiles over every order line are computed once, not
+    in each test and each reader. -#}
+{{ config(materialized='table') }}
+
 {%- set quantity_factor = var('quantity_outlier_factor') -%}
 {%- set quantity_cap = var('quantity_outlier_cap') -%}
 {%- set quantity_min_lines = var('quantity_outlier_min_lines') -%}

@@ -1,4 +1,6 @@
-{{ config(enabled=var('enable_pipeline')) }}
+{#- A table, not a view: it ranks every raw version itself, which many models and tests would
+    otherwise recompute from the raw file. -#}
+{{ config(enabled=var('enable_pipeline'), materialized='table') }}
 
 with
 

@@ -1,4 +1,6 @@
-{{ config(enabled=var('enable_service')) }}
+{#- A table, not a view: hashing and ranking every raw version runs once per build; staging,
+    the data-quality mart and tests read the result. -#}
+{{ config(enabled=var('enable_service'), materialized='table') }}
 
 {#
     Every raw ticket row with the row-level quality flags.

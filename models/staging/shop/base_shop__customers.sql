@@ -2,6 +2,10 @@
     Every raw customer row, standardised, with the row-level quality flags.
     The data-quality mart reads this; stg_shop__customers keeps the latest version.
 #}
+{#- A table, not a view: hashing and ranking every raw version runs once per build; staging,
+    the data-quality mart and tests read the result. -#}
+{{ config(materialized='table') }}
+
 with
 
 source as (

@@ -3,6 +3,10 @@
     counted (duplicate_row, conflicting_duplicate, superseded_version) and never decided by file
     order. The data-quality mart reads this; stg_shop__products keeps the latest version.
 #}
+{#- A table, not a view: hashing and ranking every raw version runs once per build; staging,
+    the data-quality mart and tests read the result. -#}
+{{ config(materialized='table') }}
+
 with
 
 source as (
