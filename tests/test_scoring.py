@@ -22,6 +22,7 @@ from sklearn.metrics import roc_auc_score
 from sales_warehouse.scoring import (
     METRIC_COLUMNS,
     SCORE_COLUMNS,
+    VISIT_INPUT_COLUMNS,
     NotEnoughData,
     ScoringConfig,
     add_model_features,
@@ -281,6 +282,15 @@ def test_model_metrics_on_demo_data(demo_visits: pd.DataFrame, demo_evaluation) 
     status = metrics.iloc[:2].set_index("metric_name")["metric_value"].to_dict()
     assert status == {"status": 1.0, "scoring_status": 1.0}
     pd.testing.assert_frame_equal(metrics.iloc[2:].reset_index(drop=True), metrics_frame(demo_evaluation))
+
+
+def test_scoring_models_need_only_the_visit_input_columns(demo_visits: pd.DataFrame) -> None:
+    # The dbt models load only VISIT_INPUT_COLUMNS to bound memory: same results as every column.
+    narrow = demo_visits[list(VISIT_INPUT_COLUMNS)]
+    assert len(narrow.columns) < len(demo_visits.columns)
+    config = ScoringConfig()
+    pd.testing.assert_frame_equal(model_metrics(narrow, config), model_metrics(demo_visits, config))
+    pd.testing.assert_frame_equal(opportunity_scores(narrow, config), opportunity_scores(demo_visits, config))
 
 
 def test_yaml_documents_the_cast_types() -> None:

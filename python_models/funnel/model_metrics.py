@@ -6,12 +6,13 @@ says why); with too little data they are the only rows.
 """
 
 from sales_warehouse.casting import typed_projection
-from sales_warehouse.scoring import METRIC_COLUMNS, ScoringConfig, model_metrics
+from sales_warehouse.scoring import METRIC_COLUMNS, VISIT_INPUT_COLUMNS, ScoringConfig, model_metrics
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    visits = dbt.ref("int_opportunity_stage_visits_featurized").df()
+    visits_relation = dbt.ref("int_opportunity_stage_visits_featurized")
+    visits = visits_relation.project(", ".join(VISIT_INPUT_COLUMNS)).df()
 
     metrics = model_metrics(
         visits,

@@ -6,12 +6,13 @@ is empty and a warning is logged; model_metrics' scoring_status row says why.
 """
 
 from sales_warehouse.casting import typed_projection
-from sales_warehouse.scoring import SCORE_COLUMNS, ScoringConfig, opportunity_scores
+from sales_warehouse.scoring import SCORE_COLUMNS, VISIT_INPUT_COLUMNS, ScoringConfig, opportunity_scores
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    visits = dbt.ref("int_opportunity_stage_visits_featurized").df()
+    visits_relation = dbt.ref("int_opportunity_stage_visits_featurized")
+    visits = visits_relation.project(", ".join(VISIT_INPUT_COLUMNS)).df()
 
     scores = opportunity_scores(
         visits,

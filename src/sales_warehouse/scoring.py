@@ -54,6 +54,35 @@ NUMERIC_FEATURES: tuple[str, ...] = (
     "rep_tenure_years",
 )
 
+# The columns of int_opportunity_stage_visits_featurized that model_metrics() and
+# opportunity_scores() read: the dbt models load only these. At ten million order lines the other
+# columns, the visit's text id first, would add hundreds of MB to the build's peak memory (and the
+# two models run side by side).
+VISIT_INPUT_COLUMNS: tuple[str, ...] = (
+    "opportunity_id",
+    "sales_rep_id",
+    "stage_name",
+    "lead_source",
+    "region_code",
+    "rep_level",
+    "stage_order",
+    "amount",
+    "days_in_stage",
+    "activity_count",
+    "stage_activity_count",
+    "rep_prior_closed_count",
+    "rep_prior_won_count",
+    "company_prior_closed_count",
+    "company_prior_won_count",
+    "rep_tenure_years",
+    "is_closed",
+    "is_won",
+    "opportunity_created_at",
+    "opportunity_closed_at",
+    "is_current_stage",
+    "observed_at",
+)
+
 SCORE_COLUMNS: dict[str, str] = {
     "opportunity_id": "bigint",
     "sales_rep_id": "bigint",
