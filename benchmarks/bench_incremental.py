@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -74,6 +75,9 @@ def previous_export(raw: Path, previous: Path, day: str) -> int:
     held_back = 0
     for path in sorted(raw.iterdir()):
         target = previous / path.name
+        if path.is_dir():
+            shutil.copytree(path, target, dirs_exist_ok=True)
+            continue
         if path.suffix != ".parquet":
             target.write_bytes(path.read_bytes())
             continue
