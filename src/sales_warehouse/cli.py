@@ -357,6 +357,10 @@ def build_parser() -> argparse.ArgumentParser:
     listing = metric_commands.add_parser("list", parents=[common], help="list the metrics")
     listing.add_argument("--markdown", action="store_true", help="print a markdown table (for the README)")
     listing.set_defaults(handler=_metrics_list)
+
+    from sales_warehouse.access_cli import add_access_commands
+
+    add_access_commands(commands)
     return parser
 
 
