@@ -6,7 +6,8 @@
 Real exports arrive every day with everything loaded since the last run: new orders and lines, and
 new versions of older rows (late status changes, corrections). The demo data stamps every raw row
 with the day it was loaded (`_loaded_at`), so "yesterday's export" is every raw file without the
-rows loaded on the last load day. For each scale:
+rows loaded on the last load day (files loaded entirely on one day, full re-deliveries of reference
+data, are kept whole). For each scale:
 
 1. full: `sales-warehouse build` on today's export into a fresh warehouse (what a full refresh gives);
 2. previous day: `sales-warehouse build` on yesterday's export into a second warehouse;
@@ -82,7 +83,12 @@ def previous_export(raw: Path, previous: Path, day: str) -> int:
             target.write_bytes(path.read_bytes())
             continue
         names = [row[0] for row in duckdb.sql(f"describe select * from '{path}'").fetchall()]
-        keep = f"where _loaded_at < date '{day}'" if "_loaded_at" in names else ""
+        # A file loaded entirely on one day is a full re-delivery (reference data): kept whole.
+        earlier = (
+            "_loaded_at" in names
+            and duckdb.sql(f"select count(*) from '{path}' where _loaded_at < date '{day}'").fetchone()[0]
+        )
+        keep = f"where _loaded_at < date '{day}'" if earlier else ""
         duckdb.sql(f"copy (select * from '{path}' {keep}) to '{target}' (format parquet)")
         if keep:
             new_rows = f"select count(*) from '{path}' where _loaded_at >= date '{day}'"

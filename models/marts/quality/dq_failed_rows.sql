@@ -90,6 +90,18 @@ failures as (
         {'name': 'disordered_timestamps', 'flag': 'has_disordered_timestamps',
          'value': "'created ' || created_at || ', closed ' || closed_at"},
     ], row_id_expression="opportunity_id || '#1'") }}
+
+    union all
+
+    {%- set activities_with_loads -%}
+        (select fct_activities.*, stg_crm__activities.loaded_at
+         from {{ ref('fct_activities') }} as fct_activities
+         inner join {{ ref('stg_crm__activities') }} as stg_crm__activities
+             on fct_activities.activity_id = stg_crm__activities.activity_id)
+    {%- endset %}
+    {{ data_quality_rule_rows(activities_with_loads, 'crm.activities', 'activity_id', [
+        {'name': 'pending_parent', 'flag': 'is_opportunity_pending', 'value': "'opportunity_id=' || opportunity_id"},
+    ], row_id_expression="activity_id") }}
     {%- endif %}
 
     {%- if var('enable_service') %}
