@@ -11,13 +11,16 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export SALES_WAREHOUSE_RAW := $(abspath $(or $(SALES_WAREHOUSE_RAW),data/raw))
 export SALES_WAREHOUSE_DB := $(abspath $(or $(SALES_WAREHOUSE_DB),data/warehouse.duckdb))
 
-.PHONY: help setup data build docs lint test test-python bench bench-scale clean clean-warehouse
+.PHONY: help setup data build docs lint test test-python bench bench-scale clean clean-warehouse \
+	setup-postgres serve serve-stop
 
 help:
 	@echo "make build   set up .venv, generate demo data if missing, dbt build on DuckDB"
 	@echo "make test    set up, lint (ruff, sqlfluff) and run every test"
 	@echo "make docs    dbt docs generate (static page in target/static_index.html)"
 	@echo "make bench   generator and build benchmarks (prints figures)"
+	@echo "make serve   start the serving PostgreSQL, publish the warehouse into it, print the logins"
+	@echo "make serve-stop  stop the serving PostgreSQL"
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,7 +59,7 @@ lint: setup
 test-python: setup
 	$(BIN)/pytest
 
-test: setup lint test-python
+test: setup setup-postgres lint test-python
 
 bench: setup
 	$(BIN)/python benchmarks/bench_generator.py
@@ -70,6 +73,26 @@ bench: setup
 SCALES ?= 1 10 67
 bench-scale: setup
 	$(BIN)/python benchmarks/bench_scale.py --scales $(SCALES)
+
+# The serving PostgreSQL (PostgreSQL 15, Debian's package): installed only where it is missing, so
+# `make test` on a fresh machine gets the server its tests start. `make build` never needs it.
+PG_BIN ?= /usr/lib/postgresql/15/bin
+export SALES_WAREHOUSE_PG_BIN := $(PG_BIN)
+setup-postgres:
+	@test -x $(PG_BIN)/initdb || { \
+		sudo=$$(test "$$(id -u)" = 0 || echo sudo); \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql \
+		|| { $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; }; }
+
+# Start (initialised once under data/serving), publish the warehouse (built first if missing),
+# apply the access policy, print one connection string per demo login.
+serve: setup setup-postgres
+	test -f $(SALES_WAREHOUSE_DB) || $(MAKE) build
+	$(BIN)/sales-warehouse serve start
+	$(BIN)/sales-warehouse serve publish
+
+serve-stop: setup
+	$(BIN)/sales-warehouse serve stop
 
 # Build output only: never the raw data, the published warehouse or its snapshot history.
 clean:

@@ -263,6 +263,135 @@ def _checksums(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve_setup(args: argparse.Namespace) -> tuple[object, Path]:
+    """The serving configuration (environment) and the dbt project."""
+    from sales_warehouse.publish import find_project_dir
+    from sales_warehouse.serve import config_from_environment
+
+    project = find_project_dir(Path(args.project_dir) if args.project_dir else None)
+    return config_from_environment(project), project
+
+
+def _serve_error(args: argparse.Namespace, error: Exception) -> int:
+    print(f"sales-warehouse serve {args.serve_command}: error: {error}", file=sys.stderr)
+    return 1
+
+
+def _serve_start(args: argparse.Namespace) -> int:
+    from sales_warehouse.publish import PublishError
+    from sales_warehouse.serve import ServeError, start
+
+    try:
+        config, _ = _serve_setup(args)
+        print(start(config))
+    except (ServeError, PublishError) as error:
+        return _serve_error(args, error)
+    return 0
+
+
+def _serve_stop(args: argparse.Namespace) -> int:
+    from sales_warehouse.publish import PublishError
+    from sales_warehouse.serve import ServeError, stop
+
+    try:
+        config, _ = _serve_setup(args)
+        print("PostgreSQL stopped." if stop(config) else "PostgreSQL was not running.")
+    except (ServeError, PublishError) as error:
+        return _serve_error(args, error)
+    return 0
+
+
+def _serve_status(args: argparse.Namespace) -> int:
+    from sales_warehouse.publish import PublishError
+    from sales_warehouse.serve import ServeError, served_summary, server_status
+
+    try:
+        config, _ = _serve_setup(args)
+        status = server_status(config)
+        if not status.running:
+            state = "stopped" if status.initialised else "not initialised"
+            print(f"PostgreSQL {state} ({config.pgdata}); start it with `make serve`.")
+            return 3
+        print(f"PostgreSQL running: {config.host}:{status.port}, pid {status.pid}, data {config.pgdata}")
+        summary = served_summary(config)
+        print("Relations: " + ", ".join(f"{schema} {count}" for schema, count in summary.relations.items()))
+        if summary.last_publish:
+            published_at, warehouse, relations, rows = summary.last_publish
+            print(
+                f"Last publish: {published_at:%Y-%m-%d %H:%M:%S %Z}, {relations} relations, "
+                f"{rows:,} rows from {warehouse}"
+            )
+        print(f"Demo login passwords: {config.logins_file} (mode 0600)")
+    except (ServeError, PublishError) as error:
+        return _serve_error(args, error)
+    return 0
+
+
+def _serve_warehouse(args: argparse.Namespace, project: Path) -> tuple[Path, Path]:
+    """The published warehouse and the dbt manifest the policy reads (parsed first if missing)."""
+    import subprocess
+
+    published, environment = _publish_environment(project)
+    warehouse = Path(args.db).resolve() if args.db else published
+    target = Path(args.target_path).resolve() if args.target_path else project / "target"
+    manifest = target / "manifest.json"
+    if not manifest.exists():
+        dbt = Path(sys.executable).parent / "dbt"
+        command = [str(dbt), "parse", "--project-dir", str(project), "--target-path", str(target)]
+        environment.setdefault("DBT_PROFILES_DIR", str(project))
+        print(f"no {manifest}: {' '.join(command)}", flush=True)
+        subprocess.run(command, env=environment, cwd=project, check=False, capture_output=True)
+    return warehouse, manifest
+
+
+def _serve_publish(args: argparse.Namespace) -> int:
+    from sales_warehouse.policy import PolicyError
+    from sales_warehouse.publish import PublishError
+    from sales_warehouse.serve import ServeError, connection_strings, publish
+
+    try:
+        config, project = _serve_setup(args)
+        warehouse, manifest = _serve_warehouse(args, project)
+        report = publish(config, warehouse, project, manifest, workers=args.workers)
+    except (ServeError, PolicyError, PublishError) as error:
+        return _serve_error(args, error)
+    seconds = report.copy_seconds + report.swap_seconds + report.apply_seconds
+    rate = report.rows / max(report.copy_seconds, 1e-9)
+    print(
+        f"Published {len(report.tables)} relations ({report.rows:,} rows) from {warehouse} "
+        f"in {seconds:.1f}s: copy {report.copy_seconds:.1f}s ({rate:,.0f} rows/s), swap "
+        f"{report.swap_seconds:.2f}s, policy {report.apply_seconds:.2f}s "
+        f"({len(report.statements)} statements)"
+    )
+    for schema in report.left_over:
+        print(
+            f"warning: {schema} is still held by a session; it has no grants and goes with the next publish"
+        )
+    print(f"Demo logins (passwords in {config.logins_file}, mode 0600):")
+    for login, role, url in connection_strings(config, report.logins):
+        print(f"  {login:<16} {role:<19} {url}")
+    return 0
+
+
+def _serve_apply(args: argparse.Namespace) -> int:
+    from sales_warehouse.policy import PolicyError
+    from sales_warehouse.publish import PublishError
+    from sales_warehouse.serve import ServeError, apply, printable
+
+    try:
+        config, project = _serve_setup(args)
+        warehouse, manifest = _serve_warehouse(args, project)
+        statements = apply(config, warehouse, project, manifest, dry_run=args.dry_run)
+    except (ServeError, PolicyError, PublishError) as error:
+        return _serve_error(args, error)
+    for statement in statements if args.dry_run or args.verbose else []:
+        print(printable(statement) + ";")
+    verb = "would run" if args.dry_run else "ran"
+    done = f"{verb} {len(statements)} statements" if statements else "already applied: nothing to change"
+    print(f"Policy {done}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sales-warehouse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -357,6 +486,43 @@ def build_parser() -> argparse.ArgumentParser:
     listing = metric_commands.add_parser("list", parents=[common], help="list the metrics")
     listing.add_argument("--markdown", action="store_true", help="print a markdown table (for the README)")
     listing.set_defaults(handler=_metrics_list)
+
+    serve = commands.add_parser("serve", help="the serving PostgreSQL: start, publish the warehouse, stop")
+    serve_commands = serve.add_subparsers(dest="serve_command", required=True)
+    serving = argparse.ArgumentParser(add_help=False)
+    serving.add_argument("--project-dir", default=None, help="dbt project (default: found from here upwards)")
+    for name, help_text, handler in (
+        (
+            "start",
+            "initialise (once) and start PostgreSQL 15 on 127.0.0.1:$SALES_WAREHOUSE_SERVE_PORT",
+            _serve_start,
+        ),
+        ("stop", "stop the serving PostgreSQL (fast shutdown)", _serve_stop),
+        ("status", "is it running, what does it serve, when was it last published", _serve_status),
+    ):
+        serve_commands.add_parser(name, parents=[serving], help=help_text).set_defaults(handler=handler)
+    policy_inputs = argparse.ArgumentParser(add_help=False, parents=[serving])
+    policy_inputs.add_argument(
+        "--db", default=None, help="published DuckDB file (default $SALES_WAREHOUSE_DB)"
+    )
+    policy_inputs.add_argument(
+        "--target-path", default=None, help="dbt target path of the manifest (default PROJECT/target)"
+    )
+    serve_publish = serve_commands.add_parser(
+        "publish",
+        parents=[policy_inputs],
+        help="copy the served relations in bulk, swap each schema in atomically, apply the policy",
+    )
+    serve_publish.add_argument("--workers", type=int, default=2, help="tables copied at a time")
+    serve_publish.set_defaults(handler=_serve_publish)
+    serve_apply = serve_commands.add_parser(
+        "apply",
+        parents=[policy_inputs],
+        help="re-apply the policy only (roles, grants, row security, revokes)",
+    )
+    serve_apply.add_argument("--dry-run", action="store_true", help="print the statements, change nothing")
+    serve_apply.add_argument("--verbose", action="store_true", help="print the statements run")
+    serve_apply.set_defaults(handler=_serve_apply)
 
     from sales_warehouse.access_cli import add_access_commands
 

@@ -962,6 +962,7 @@ class PublishReport:
     swap_seconds: float
     apply_seconds: float
     statements: tuple[str, ...]
+    logins: tuple[tuple[str, str], ...] = ()  # (login, role) of the policy's demo logins
     left_over: tuple[str, ...] = ()
 
     @property
@@ -1107,6 +1108,7 @@ def publish(
         time.perf_counter() - swap_began - apply_seconds,
         apply_seconds,
         tuple(statements),
+        tuple((login.name, login.role) for login in policy.logins),
         tuple(left_over),
     )
 
@@ -1208,3 +1210,10 @@ def served_summary(config: ServeConfig) -> ServedSummary:
     finally:
         connection.close()
     return ServedSummary(relations, last)
+
+
+def connection_strings(config: ServeConfig, logins: Iterable[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """(login, role, postgresql:// URL) of each demo login."""
+    logins = list(logins)
+    passwords = login_passwords(config, [name for name, _ in logins])
+    return [(name, role, config.url(name, passwords[name])) for name, role in logins]
