@@ -256,3 +256,32 @@ def test_a_plain_dbt_build_writes_the_candidate_and_says_it_is_not_published(
     assert f"Built the candidate {candidate}: not published" in result.stdout
     assert digest(published) == before
     candidate.unlink()
+
+
+def test_compact_rewrites_a_swollen_candidate_without_changing_its_content(tmp_path: Path) -> None:
+    from sales_warehouse.checksums import warehouse_checksums
+    from sales_warehouse.publish import compact, free_share
+
+    candidate = tmp_path / "warehouse.candidate.duckdb"
+    with duckdb.connect(str(candidate)) as connection:
+        connection.execute("create schema marts")
+        connection.execute(
+            "create table marts.kept as select range as id, range * 2 as value from range(200000)"
+        )
+        connection.execute(
+            "create table marts.replaced as select range as id, md5(range::varchar) as h from range(500000)"
+        )
+        connection.execute("checkpoint")
+        connection.execute("drop table marts.replaced")
+        connection.execute("create table marts.replaced as select 1 as id")
+        connection.execute("checkpoint")
+    before_size, before = candidate.stat().st_size, warehouse_checksums(candidate, ("marts",))
+    share = free_share(candidate)
+    assert share > 0.3
+    assert not compact(candidate, max_free_share=0.99)  # under the threshold: untouched
+    assert candidate.stat().st_size == before_size
+    assert compact(candidate, max_free_share=0.2)
+    assert candidate.stat().st_size < before_size * (1 - share / 2)
+    assert free_share(candidate) == 0
+    assert warehouse_checksums(candidate, ("marts",)) == before
+    assert not list(tmp_path.glob("*.compact*"))
