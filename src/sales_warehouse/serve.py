@@ -592,7 +592,7 @@ def _revokes(kind: str, actual: Iterable[Grant], desired: frozenset[Grant], skip
     owned = sorted(grant for grant in set(actual) - desired if grant[4] and grant[0] not in skip)
     for name, grantee, privilege, grantable, _ in owned:
         target = qualified(name) if kind in ("TABLE",) else ident(name)
-        kind_sql = "" if kind == "TABLE" else f"{kind} "
+        kind_sql = "" if kind == "TABLE" else f"{kind.lower()} "
         if grantable and (name, grantee, privilege, False, True) in desired:
             statements.append(
                 f"revoke grant option for {privilege.lower()} on {kind_sql}{target} "
@@ -610,7 +610,7 @@ def _grants(kind: str, actual: Iterable[Grant], desired: frozenset[Grant], fresh
     statements = []
     for name, grantee, privilege, _, _ in sorted(desired - present):
         target = qualified(name) if kind == "TABLE" else ident(name)
-        kind_sql = "" if kind == "TABLE" else f"{kind} "
+        kind_sql = "" if kind == "TABLE" else f"{kind.lower()} "
         statements.append(f"grant {privilege.lower()} on {kind_sql}{target} to {_grantee(grantee)}")
     return statements
 
