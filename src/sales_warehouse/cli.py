@@ -340,7 +340,9 @@ def _serve_warehouse(args: argparse.Namespace, project: Path) -> tuple[Path, Pat
         command = [str(dbt), "parse", "--project-dir", str(project), "--target-path", str(target)]
         environment.setdefault("DBT_PROFILES_DIR", str(project))
         print(f"no {manifest}: {' '.join(command)}", flush=True)
-        subprocess.run(command, env=environment, cwd=project, check=False, capture_output=True)
+        parsed = subprocess.run(command, env=environment, cwd=project, capture_output=True, text=True)
+        if parsed.returncode != 0:
+            print(parsed.stdout[-2000:], file=sys.stderr)
     return warehouse, manifest
 
 
@@ -352,6 +354,7 @@ def _serve_publish(args: argparse.Namespace) -> int:
     try:
         config, project = _serve_setup(args)
         warehouse, manifest = _serve_warehouse(args, project)
+        print(f"Publishing {warehouse} into {config.host}:{config.port}/{config.database} ...", flush=True)
         report = publish(config, warehouse, project, manifest, workers=args.workers)
     except (ServeError, PolicyError, PublishError) as error:
         return _serve_error(args, error)

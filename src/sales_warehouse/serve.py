@@ -1078,6 +1078,7 @@ def publish(
         connection.autocommit = True
         cursor = connection.cursor()
         try:
+            cursor.execute("set lock_timeout = '60s'")
             cursor.execute("select pg_try_advisory_lock(%s)", [APPLY_LOCK + 1])
             if not cursor.fetchone()[0]:
                 raise ServeError("another publish into the serving database is running")
@@ -1090,10 +1091,10 @@ def publish(
             try:
                 copied = _copy(duck, cursor, models, workers)
             except BaseException:
+                duck.execute("detach serving")  # its connections go first: they may hold locks
                 _drop_staging(cursor, schemas, (LOADING,))
                 raise
-            finally:
-                duck.execute("detach serving")
+            duck.execute("detach serving")
             copy_seconds = time.perf_counter() - began
             swap_began = time.perf_counter()
             statements, apply_seconds, left_over = _swap_in(
