@@ -77,6 +77,7 @@ class RestoreResult:
     tables: list[TableEntry]
     views_restored: list[str]
     views_skipped: dict[str, str]  # view -> why it could not be created (dbt build re-creates it)
+    catalog: str  # the catalog name dbt qualified the views with
 
 
 def quoted(name: str) -> str:
@@ -449,7 +450,7 @@ def restore_warehouse(backup: Path, target: Path, force: bool = False) -> Restor
         os.fsync(directory)
     finally:
         os.close(directory)
-    return RestoreResult(target, entries, restored, skipped)
+    return RestoreResult(target, entries, restored, skipped, manifest["catalog"])
 
 
 def find_backup(reference: str, folder: Path) -> Path:

@@ -12,6 +12,7 @@ from sales_warehouse.backup import (
     DEFAULT_KEEP,
     BackupError,
     backup_warehouse,
+    catalog_name,
     find_backup,
     restore_warehouse,
 )
@@ -80,6 +81,11 @@ def _restore(args: argparse.Namespace) -> int:
     )
     for view, reason in sorted(result.views_skipped.items()):
         print(f"view {view} not restored ({reason}); `dbt build` re-creates it")
+    if result.views_restored and catalog_name(result.path) != result.catalog:
+        print(
+            f"note: dbt qualifies views with the catalog {result.catalog!r}: they resolve when the file is "
+            f"named {result.catalog}.duckdb (or after a `dbt build` on it); the tables read under any name"
+        )
     return 0
 
 
