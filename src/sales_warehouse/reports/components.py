@@ -1,0 +1,291 @@
+"""The components a page calls from Jinja: big_value, line_chart, area_chart, bar_chart, funnel,
+heatmap, data_table (tables.py), and the inline value, delta and sparkline.
+
+Each takes a named query's result first, checks the columns it is given exist, draws "no data"
+for an empty result, and returns a placeholder for its HTML (context.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from html import escape
+
+from sales_warehouse.reports.charts import Band, Series, bar_chart_svg, line_chart_svg
+from sales_warehouse.reports.context import ComponentError, RenderContext
+from sales_warehouse.reports.formats import FormatError, as_number, check_format, format_value, title_of
+from sales_warehouse.reports.queries import ColumnError, Result
+from sales_warehouse.reports.shapes import funnel_svg, heatmap_svg, sparkline_svg
+from sales_warehouse.reports.svg import is_continuous, x_position
+
+
+def as_list(value: str | Sequence[str] | None) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def check(data: object, component: str, *columns: str | None, formats: Sequence[str | None] = ()) -> Result:
+    if not isinstance(data, Result):
+        raise ComponentError(
+            f"{component}: the first argument must be a named query, got {type(data).__name__}"
+        )
+    try:
+        data.require(*columns, component=component)
+        for fmt in formats:
+            check_format(fmt)
+    except FormatError as error:
+        raise ComponentError(f"{component}: {error}") from None
+    return data
+
+
+def no_data(context: RenderContext, title: str | None, kind: str) -> str:
+    heading = f"<h4>{escape(title)}</h4>" if title else ""
+    return context.place(
+        f'<figure class="component {kind} empty">{heading}<div class="no-data">No data</div></figure>'
+    )
+
+
+def figure(
+    context: RenderContext, kind: str, title: str | None, body: str, subtitle: str | None = None
+) -> str:
+    heading = f"<h4>{escape(title)}</h4>" if title else ""
+    sub = f'<p class="subtitle">{escape(subtitle)}</p>' if subtitle else ""
+    return context.place(f'<figure class="component {kind}">{heading}{sub}{body}</figure>')
+
+
+def _ordered_xs(data: Result, x: str) -> list[object]:
+    xs = list(dict.fromkeys(data.column(x)))
+    if is_continuous(xs):
+        xs.sort(key=x_position)
+    return xs
+
+
+def _pivot(
+    data: Result, x: str, ys: list[str], series: str | None, dashed: list[str]
+) -> tuple[list, list[Series]]:
+    """Rows to aligned series: one per y column, or one per value of the series column."""
+    xs = _ordered_xs(data, x)
+    where = {value: index for index, value in enumerate(xs)}
+    found: dict[str, list[float | None]] = {}
+    dashed_names = set(dashed) | {title_of(column) for column in dashed}
+    for row in data:
+        pairs = [(str(row[series]), ys[0])] if series else [(title_of(column), column) for column in ys]
+        for name, column in pairs:
+            found.setdefault(name, [None] * len(xs))[where[row[x]]] = as_number(row[column])
+    return xs, [Series(name, tuple(values), name in dashed_names) for name, values in found.items()]
+
+
+class Components:
+    """The component functions bound to one page's render context."""
+
+    def __init__(self, context: RenderContext) -> None:
+        self.context = context
+
+    def functions(self) -> dict[str, Callable[..., str]]:
+        from sales_warehouse.reports.tables import data_table
+
+        return {
+            "big_value": self.big_value,
+            "line_chart": self.line_chart,
+            "area_chart": self.area_chart,
+            "bar_chart": self.bar_chart,
+            "funnel": self.funnel,
+            "heatmap": self.heatmap,
+            "data_table": lambda data, **options: data_table(self.context, data, **options),
+            "value": self.value,
+            "delta": self.delta,
+            "sparkline": self.sparkline,
+        }
+
+    def value(self, data: Result, column: str, fmt: str | None = None, row: int = 0) -> str:
+        check(data, "value", column, formats=[fmt])
+        shown = format_value(data.row(row)[column], fmt, self.context.currency) if data else "no data"
+        return self.context.place(f'<span class="value">{escape(shown)}</span>', block=False)
+
+    def delta(
+        self, data: Result, column: str, fmt: str = "delta_pct", row: int = 0, down_is_good: bool = False
+    ) -> str:
+        check(data, "delta", column, formats=[fmt])
+        number = as_number(data.row(row)[column]) if data else None
+        return self.context.place(_delta_html(number, fmt, down_is_good, self.context.currency), block=False)
+
+    def sparkline(self, data: Result, y: str, title: str = "") -> str:
+        check(data, "sparkline", y)
+        return self.context.place(sparkline_svg([as_number(v) for v in data.column(y)], title), block=False)
+
+    def big_value(
+        self,
+        data: Result,
+        value: str,
+        title: str | None = None,
+        fmt: str | None = None,
+        comparison: str | None = None,
+        comparison_title: str = "vs previous period",
+        target: str | None = None,
+        target_title: str = "of target",
+        sparkline: Result | bool | None = None,
+        sparkline_y: str | None = None,
+        row: int = 0,
+        down_is_good: bool = False,
+    ) -> str:
+        check(data, "big_value", value, comparison, target, formats=[fmt])
+        title = title or title_of(value)
+        trend = data if sparkline is True else sparkline
+        if isinstance(trend, Result):
+            check(trend, "big_value sparkline", sparkline_y or value)
+        if not data:
+            return self.context.place(
+                f'<div class="big-value empty"><div class="bv-title">{escape(title)}</div>'
+                '<div class="no-data">No data</div></div>'
+            )
+        current = data.row(row)
+        currency = self.context.currency
+        number = as_number(current[value])
+        parts = [
+            f'<div class="bv-title">{escape(title)}</div>',
+            f'<div class="bv-value" data-value="{escape(str(current[value]))}">'
+            f"{escape(format_value(current[value], fmt, self.context.currency))}</div>",
+        ]
+        if comparison:
+            base = as_number(current[comparison])
+            change = (number - base) / abs(base) if number is not None and base else None
+            parts.append(
+                f'<div class="bv-compare">{_delta_html(change, "delta_pct", down_is_good, currency)} '
+                f"{escape(comparison_title)} "
+                f'<span class="muted">({escape(format_value(base, fmt, self.context.currency))})</span></div>'
+            )
+        if target:
+            goal = as_number(current[target])
+            share = number / goal if number is not None and goal else None
+            status = (
+                "good" if share is not None and share >= 1 else "warn" if share and share >= 0.9 else "bad"
+            )
+            width = min(max(share or 0, 0), 1) * 100
+            parts.append(
+                f'<div class="bv-target {status}" data-share="{share if share is not None else ""}">'
+                f"<span>{escape(format_value(share, 'pct0'))} {escape(target_title)} "
+                f'<span class="muted">({escape(format_value(goal, fmt, currency))})</span></span>'
+                f'<span class="progress"><span style="width:{width:.0f}%"></span></span></div>'
+            )
+        if isinstance(trend, Result):
+            parts.append(
+                sparkline_svg([as_number(v) for v in trend.column(sparkline_y or value)], f"{title} trend")
+            )
+        return self.context.place(f'<div class="big-value">{"".join(parts)}</div>')
+
+    def _xy_chart(self, kind: str, data: Result, x: str, y: str | Sequence[str], **options: object) -> str:
+        ys = as_list(y)
+        series = options.pop("series", None)
+        bands = options.pop("bands", None) or []
+        check(
+            data,
+            kind,
+            x,
+            series,
+            *ys,
+            *[c for band in bands for c in band[:2]],
+            formats=[options.get("y_fmt"), options.get("x_fmt")],
+        )
+        title, subtitle = options.pop("title", None), options.pop("subtitle", None)
+        if not data:
+            return no_data(self.context, title, kind)
+        xs, lines = _pivot(data, x, ys, series, as_list(options.pop("dashed", None)))
+        refs = [(name, float(value)) for name, value in (options.pop("refs", None) or {}).items()]
+        common = {"refs": refs, "label": title or kind, "currency": self.context.currency}
+        if kind == "bar_chart":
+            highlight = options.pop("highlight", None)
+            flags = []
+            if highlight:
+                check(data, kind, highlight)
+                flagged = {row[x] for row in data if row[highlight]}
+                flags = [value in flagged for value in xs]
+            svg = bar_chart_svg(xs, lines, highlight=flags, **common, **options)
+        else:
+            where = {value: index for index, value in enumerate(xs)}
+            drawn = []
+            for low, high, *name in bands:
+                lows, highs = [None] * len(xs), [None] * len(xs)
+                for row in data:
+                    lows[where[row[x]]], highs[where[row[x]]] = as_number(row[low]), as_number(row[high])
+                drawn.append(Band(name[0] if name else f"{low}–{high}", tuple(lows), tuple(highs)))
+            area = kind == "area_chart"
+            options.setdefault("stacked", area and series is not None)
+            svg = line_chart_svg(xs, lines, area=area, bands=drawn, **common, **options)
+        return figure(self.context, kind, title, svg, subtitle)
+
+    def line_chart(self, data: Result, x: str, y: str | Sequence[str], **options: object) -> str:
+        return self._guarded("line_chart", data, x, y, options)
+
+    def area_chart(self, data: Result, x: str, y: str | Sequence[str], **options: object) -> str:
+        return self._guarded("area_chart", data, x, y, options)
+
+    def bar_chart(self, data: Result, x: str, y: str | Sequence[str], **options: object) -> str:
+        return self._guarded("bar_chart", data, x, y, options)
+
+    def _guarded(self, kind: str, data: Result, x: str, y: str | Sequence[str], options: dict) -> str:
+        try:
+            return self._xy_chart(kind, data, x, y, **options)
+        except TypeError as error:
+            raise ComponentError(
+                f"{kind}: {error}".replace("line_chart_svg()", kind).replace("bar_chart_svg()", kind)
+            ) from None
+
+    def funnel(
+        self, data: Result, stage: str, value: str, title: str | None = None, fmt: str | None = None
+    ) -> str:
+        check(data, "funnel", stage, value, formats=[fmt])
+        if not data:
+            return no_data(self.context, title, "funnel")
+        svg = funnel_svg(
+            data.column(stage),
+            [as_number(v) for v in data.column(value)],
+            fmt=fmt,
+            label=title or "funnel",
+            currency=self.context.currency,
+        )
+        return figure(self.context, "funnel", title, svg)
+
+    def heatmap(
+        self,
+        data: Result,
+        x: str,
+        y: str,
+        value: str,
+        title: str | None = None,
+        fmt: str | None = None,
+        x_fmt: str | None = None,
+        y_fmt: str | None = None,
+        highlight: str | None = None,
+        highlight_label: str = "",
+        subtitle: str | None = None,
+    ) -> str:
+        check(data, "heatmap", x, y, value, highlight, formats=[fmt, x_fmt, y_fmt])
+        if not data:
+            return no_data(self.context, title, "heatmap")
+        cells = {(row[x], row[y]): as_number(row[value]) for row in data}
+        marked = frozenset((row[x], row[y]) for row in data if highlight and row[highlight])
+        svg = heatmap_svg(
+            _ordered_xs(data, x),
+            list(dict.fromkeys(data.column(y))),
+            cells,
+            fmt=fmt,
+            x_fmt=x_fmt,
+            y_fmt=y_fmt,
+            highlighted=marked,
+            highlight_label=highlight_label,
+            label=title or "heatmap",
+            currency=self.context.currency,
+        )
+        return figure(self.context, "heatmap", title, svg, subtitle)
+
+
+def _delta_html(number: float | None, fmt: str, down_is_good: bool, currency: str) -> str:
+    if number is None:
+        return '<span class="delta">–</span>'
+    good = (number < 0) if down_is_good else (number > 0)
+    tone = "flat" if number == 0 else "good" if good else "bad"
+    arrow = "▲" if number > 0 else "▼" if number < 0 else "■"
+    return f'<span class="delta {tone}">{arrow} {escape(format_value(number, fmt, currency))}</span>'
+
+
+__all__ = ["ColumnError", "ComponentError", "Components", "as_list", "check", "figure", "no_data"]
