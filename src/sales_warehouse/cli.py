@@ -530,6 +530,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sales_warehouse.access_cli import add_access_commands
 
     add_access_commands(commands)
+    from sales_warehouse.reports_cli import add_reports_commands
+
+    add_reports_commands(commands)
     from sales_warehouse.backup_cli import add_backup_commands
 
     add_backup_commands(commands)
