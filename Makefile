@@ -11,7 +11,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export SALES_WAREHOUSE_RAW := $(abspath $(or $(SALES_WAREHOUSE_RAW),data/raw))
 export SALES_WAREHOUSE_DB := $(abspath $(or $(SALES_WAREHOUSE_DB),data/warehouse.duckdb))
 
-.PHONY: help setup data build docs lint test test-python bench bench-scale clean clean-warehouse \
+.PHONY: help setup data build docs lint test test-python bench bench-scale bench-incremental clean clean-warehouse \
 	setup-postgres serve serve-stop
 
 help:
@@ -73,6 +73,9 @@ bench: setup
 SCALES ?= 1 10 67
 bench-scale: setup
 	$(BIN)/python benchmarks/bench_scale.py --scales $(SCALES)
+
+bench-incremental: setup
+	$(BIN)/python benchmarks/bench_incremental.py --scales $(SCALES)
 
 # The serving PostgreSQL (PostgreSQL 15, Debian's package): installed only where it is missing, so
 # `make test` on a fresh machine gets the server its tests start. `make build` never needs it.
