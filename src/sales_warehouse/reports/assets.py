@@ -44,6 +44,7 @@ svg.chart.many .pt { opacity: 0; } svg.chart.many .pt:hover { opacity: 1; }
 svg.chart .ref { stroke: #0f172a; stroke-dasharray: 4 3; stroke-width: 1.2; }
 svg.chart .ref-label, svg.chart .sub-label { fill: var(--muted); font-size: 10.5px; }
 svg.chart .value-label { font-weight: 600; }
+svg.chart .cell-label { fill: #1e293b; } svg.chart .cell-label.light { fill: #fff; }
 svg.sparkline { width: 120px; height: 30px; display: block; overflow: visible; }
 svg.sparkline polyline { stroke-width: 1.6; }
 td.spark svg.sparkline { width: 90px; height: 22px; }
@@ -74,7 +75,9 @@ table.data-table th.num, table.data-table td.num { text-align: right; }
 table.data-table th[aria-sort="ascending"]::after { content: " ▲"; font-size: 9px; }
 table.data-table th[aria-sort="descending"]::after { content: " ▼"; font-size: 9px; }
 table.data-table td { padding: 5px 8px; border-bottom: 1px solid var(--line);
-  font-variant-numeric: tabular-nums; }
+  font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.data-table td.long { white-space: normal; min-width: 260px; }
+.row > .component.data-table { flex-basis: 560px; }
 table.data-table tfoot td { font-weight: 700; border-top: 2px solid var(--line); }
 table.data-table tbody tr:hover { background: #f1f5f9; }
 td.good { color: var(--good); font-weight: 600; } td.bad { color: var(--bad); font-weight: 600; }

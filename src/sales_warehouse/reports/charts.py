@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from sales_warehouse.reports.formats import format_value
 from sales_warehouse.reports.svg import (
+    CHAR_WIDTH,
+    DASHED,
     HIGHLIGHT,
     Scale,
     attr,
@@ -30,7 +32,11 @@ from sales_warehouse.reports.svg import (
     y_axis,
 )
 
-WIDTH, HEIGHT = 640.0, 280.0
+WIDTH = 640.0
+
+
+def default_height(width: float) -> float:
+    return min(320.0, max(250.0, width * 0.32))
 
 
 @dataclass(frozen=True)
@@ -75,8 +81,9 @@ def line_chart_svg(
     label: str = "",
     currency: str = "¥",
     width: float = WIDTH,
-    height: float = HEIGHT,
+    height: float | None = None,
 ) -> str:
+    height = height or default_height(width)
     tops = [list(item.values) for item in series]
     if stacked:
         running = [0.0] * len(xs)
@@ -95,7 +102,10 @@ def line_chart_svg(
     low, high = value_range(numbers, zero)
     ticks = nice_ticks(low, high)
     tick_text = _tick_format(y_fmt, currency)
-    colours = [colour(index) for index in range(len(series))]
+    colours, solid = [], 0
+    for item in series:
+        colours.append(DASHED if item.dashed else colour(solid))
+        solid += 0 if item.dashed else 1
     left, parts, top = _frame([item.name for item in series], colours, [tick_text(t) for t in ticks], width)
     right, bottom = width - 16, height - 26
     y = Scale(ticks[0], ticks[-1], bottom, top)
@@ -213,15 +223,23 @@ def bar_chart_svg(
             centre = top + band * (index + 0.5)
             parts.append(label_text(left - 6, centre + 3.5, text, anchor="end"))
     else:
-        height = height or HEIGHT
+        height = height or default_height(width)
         left, parts, top = _frame(names, colours[: len(names)], [tick_text(t) for t in ticks], width)
         right, bottom = width - 16, height - 26
         value_scale = Scale(ticks[0], ticks[-1], bottom, top)
         band = (right - left) / max(count, 1)
         parts += y_axis(ticks, value_scale, left, right, tick_text)
-        parts += x_labels(
-            categories, [left + band * (i + 0.5) for i in range(count)], height - 8, x_fmt, right - left
-        )
+        centres = [left + band * (i + 0.5) for i in range(count)]
+        if count <= 16:
+            fits = max(int(band // CHAR_WIDTH), 3)
+            parts += [
+                label_text(
+                    centre, height - 8, text if len(text) <= fits else text[: fits - 1] + "…", anchor="middle"
+                )
+                for centre, text in zip(centres, category_text, strict=True)
+            ]
+        else:
+            parts += x_labels(categories, centres, height - 8, x_fmt, right - left)
     zero = value_scale(max(min(0.0, ticks[-1]), ticks[0]))
     groups = 1 if stacked else max(len(series), 1)
     slot = band * 0.8 / groups

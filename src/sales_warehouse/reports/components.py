@@ -7,6 +7,7 @@ for an empty result, and returns a placeholder for its HTML (context.py).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from html import escape
 
@@ -41,16 +42,35 @@ def check(data: object, component: str, *columns: str | None, formats: Sequence[
 def no_data(context: RenderContext, title: str | None, kind: str) -> str:
     heading = f"<h4>{escape(title)}</h4>" if title else ""
     return context.place(
-        f'<figure class="component {kind} empty">{heading}<div class="no-data">No data</div></figure>'
+        f'<figure class="component {kind} empty">{heading}<div class="no-data">No data</div></figure>',
+        "wide" if kind == "data-table" else "chart",
     )
 
 
 def figure(
-    context: RenderContext, kind: str, title: str | None, body: str, subtitle: str | None = None
+    context: RenderContext,
+    kind: str,
+    title: str | None,
+    body: str | Callable[[float], str],
+    subtitle: str | None = None,
 ) -> str:
+    """A titled component; a chart's body is drawn later, at the width its place on the page gives."""
     heading = f"<h4>{escape(title)}</h4>" if title else ""
     sub = f'<p class="subtitle">{escape(subtitle)}</p>' if subtitle else ""
-    return context.place(f'<figure class="component {kind}">{heading}{sub}{body}</figure>')
+
+    def html(width: float) -> str:
+        inner = body(width) if callable(body) else body
+        return f'<figure class="component {kind}">{heading}{sub}{inner}</figure>'
+
+    return context.place(html, "chart") if callable(body) else context.place(html(0), "wide")
+
+
+def deferred(draw: Callable[..., str], *args: object, **options: object) -> Callable[[float], str]:
+    """A drawing to make once the width is known; its arguments are checked now, so a wrong option
+    fails at the component's line."""
+    inspect.signature(draw).bind(*args, **options)
+    fixed = options.pop("width", None)
+    return lambda width: draw(*args, width=fixed or width or 640.0, **options)
 
 
 def _ordered_xs(data: Result, x: str) -> list[object]:
@@ -100,18 +120,18 @@ class Components:
     def value(self, data: Result, column: str, fmt: str | None = None, row: int = 0) -> str:
         check(data, "value", column, formats=[fmt])
         shown = format_value(data.row(row)[column], fmt, self.context.currency) if data else "no data"
-        return self.context.place(f'<span class="value">{escape(shown)}</span>', block=False)
+        return self.context.place(f'<span class="value">{escape(shown)}</span>', "inline")
 
     def delta(
         self, data: Result, column: str, fmt: str = "delta_pct", row: int = 0, down_is_good: bool = False
     ) -> str:
         check(data, "delta", column, formats=[fmt])
         number = as_number(data.row(row)[column]) if data else None
-        return self.context.place(_delta_html(number, fmt, down_is_good, self.context.currency), block=False)
+        return self.context.place(_delta_html(number, fmt, down_is_good, self.context.currency), "inline")
 
     def sparkline(self, data: Result, y: str, title: str = "") -> str:
         check(data, "sparkline", y)
-        return self.context.place(sparkline_svg([as_number(v) for v in data.column(y)], title), block=False)
+        return self.context.place(sparkline_svg([as_number(v) for v in data.column(y)], title), "inline")
 
     def big_value(
         self,
@@ -136,7 +156,8 @@ class Components:
         if not data:
             return self.context.place(
                 f'<div class="big-value empty"><div class="bv-title">{escape(title)}</div>'
-                '<div class="no-data">No data</div></div>'
+                '<div class="no-data">No data</div></div>',
+                "card",
             )
         current = data.row(row)
         currency = self.context.currency
@@ -171,7 +192,7 @@ class Components:
             parts.append(
                 sparkline_svg([as_number(v) for v in trend.column(sparkline_y or value)], f"{title} trend")
             )
-        return self.context.place(f'<div class="big-value">{"".join(parts)}</div>')
+        return self.context.place(f'<div class="big-value">{"".join(parts)}</div>', "card")
 
     def _xy_chart(self, kind: str, data: Result, x: str, y: str | Sequence[str], **options: object) -> str:
         ys = as_list(y)
@@ -199,7 +220,7 @@ class Components:
                 check(data, kind, highlight)
                 flagged = {row[x] for row in data if row[highlight]}
                 flags = [value in flagged for value in xs]
-            svg = bar_chart_svg(xs, lines, highlight=flags, **common, **options)
+            svg = deferred(bar_chart_svg, xs, lines, highlight=flags, **common, **options)
         else:
             where = {value: index for index, value in enumerate(xs)}
             drawn = []
@@ -210,7 +231,7 @@ class Components:
                 drawn.append(Band(name[0] if name else f"{low}–{high}", tuple(lows), tuple(highs)))
             area = kind == "area_chart"
             options.setdefault("stacked", area and series is not None)
-            svg = line_chart_svg(xs, lines, area=area, bands=drawn, **common, **options)
+            svg = deferred(line_chart_svg, xs, lines, area=area, bands=drawn, **common, **options)
         return figure(self.context, kind, title, svg, subtitle)
 
     def line_chart(self, data: Result, x: str, y: str | Sequence[str], **options: object) -> str:
@@ -236,7 +257,8 @@ class Components:
         check(data, "funnel", stage, value, formats=[fmt])
         if not data:
             return no_data(self.context, title, "funnel")
-        svg = funnel_svg(
+        svg = deferred(
+            funnel_svg,
             data.column(stage),
             [as_number(v) for v in data.column(value)],
             fmt=fmt,
@@ -264,7 +286,8 @@ class Components:
             return no_data(self.context, title, "heatmap")
         cells = {(row[x], row[y]): as_number(row[value]) for row in data}
         marked = frozenset((row[x], row[y]) for row in data if highlight and row[highlight])
-        svg = heatmap_svg(
+        svg = deferred(
+            heatmap_svg,
             _ordered_xs(data, x),
             list(dict.fromkeys(data.column(y))),
             cells,

@@ -31,6 +31,7 @@ FORMATS: tuple[str, ...] = (
     "hours",
     "date",
     "month",
+    "month_short",
     "quarter",
     "year",
     "text",
@@ -102,13 +103,15 @@ def format_value(value: object, fmt: str | None = None, currency: str = "¥") ->
     if fmt == "text":
         return str(value)
     day = _as_date(value)
-    if fmt in ("date", "month", "quarter", "year"):
+    if fmt in ("date", "month", "month_short", "quarter", "year"):
         if day is None:
             return str(value)
         if fmt == "date":
             return day.isoformat()
         if fmt == "month":
             return day.strftime("%b %Y")
+        if fmt == "month_short":
+            return day.strftime("%b %y")
         if fmt == "quarter":
             return f"{day.year} Q{(day.month - 1) // 3 + 1}"
         return str(day.year)

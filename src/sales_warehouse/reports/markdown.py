@@ -20,9 +20,10 @@ BULLET = re.compile(r"^\s*[-*+]\s+(.*)$")
 NUMBERED = re.compile(r"^\s*\d+[.)]\s+(.*)$")
 RULE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
 Linker = Callable[[str], str | None]
+ROW_WIDTH, MIN_WIDTH = 960.0, 440.0  # px a chart alone in its paragraph / at least, side by side
 
 
-def _inline(text: str, blocks: list[tuple[str, bool]], link: Linker) -> str:
+def _inline(text: str, blocks: list[tuple[str | Callable[[float], str], str]], link: Linker) -> str:
     codes: list[str] = []
 
     def keep_code(match: re.Match[str]) -> str:
@@ -38,7 +39,10 @@ def _inline(text: str, blocks: list[tuple[str, bool]], link: Linker) -> str:
             href = target
         else:
             page, _, anchor = target.partition("#")
-            href = (link(page) or page) + (f"#{anchor}" if anchor else "")
+            found = link(page)
+            if found is None:  # a page left out of this site (a role's build): the text, no link
+                return label
+            href = found + (f"#{anchor}" if anchor else "")
         return f'<a href="{escape(href)}">{label}</a>'
 
     text = re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", make_link, text)
@@ -46,28 +50,39 @@ def _inline(text: str, blocks: list[tuple[str, bool]], link: Linker) -> str:
     text = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"<em>\1</em>", text)
     text = re.sub(r"(?<![\w_])_(?!\s)(.+?)(?<!\s)_(?![\w_])", r"<em>\1</em>", text)
     text = re.sub("\x01(\\d+)\x01", lambda match: codes[int(match.group(1))], text)
-    return TOKEN.sub(lambda match: blocks[int(match.group(1))][0], text)
+    return TOKEN.sub(lambda match: _drawn(blocks[int(match.group(1))][0], MIN_WIDTH), text)
 
 
-def _paragraph(text: str, blocks: list[tuple[str, bool]], link: Linker) -> str:
-    """Text becomes <p>; block placeholders become their HTML, several in a row side by side."""
+def _drawn(block: str | Callable[[float], str], width: float) -> str:
+    return block(width) if callable(block) else block
+
+
+def _paragraph(text: str, blocks: list[tuple[str | Callable[[float], str], str]], link: Linker) -> str:
+    """Text becomes <p>; block placeholders become their HTML, several in a row side by side (charts
+    are drawn at the width their share of the row gives them)."""
     out: list[str] = []
-    row: list[str] = []
+    row: list[str | Callable[[float], str]] = []
+    row_kind = ""
 
     def flush_row() -> None:
         if row:
-            out.append(row[0] if len(row) == 1 else f'<div class="row">{"".join(row)}</div>')
+            width = ROW_WIDTH if len(row) == 1 else max(MIN_WIDTH, ROW_WIDTH / len(row) - 24)
+            drawn = "".join(_drawn(block, width) for block in row)
+            out.append(drawn if len(row) == 1 else f'<div class="row">{drawn}</div>')
             row.clear()
 
     position = 0
     for match in TOKEN.finditer(text):
-        html, is_block = blocks[int(match.group(1))]
-        if not is_block:
+        html, kind = blocks[int(match.group(1))]
+        if kind == "inline":
             continue
         before = text[position : match.start()]
         if before.strip():
             flush_row()
             out.append(f"<p>{_inline(before.strip(), blocks, link)}</p>")
+        if kind != row_kind or kind == "wide":
+            flush_row()
+        row_kind = kind
         row.append(html)
         position = match.end()
     rest = text[position:]
@@ -82,7 +97,7 @@ def _heading_id(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", TOKEN.sub("", text).lower()).strip("-")
 
 
-def markdown_to_html(text: str, blocks: list[tuple[str, bool]], link: Linker) -> str:
+def markdown_to_html(text: str, blocks: list[tuple[str | Callable[[float], str], str]], link: Linker) -> str:
     out: list[str] = []
     paragraph: list[str] = []
     items: list[str] = []

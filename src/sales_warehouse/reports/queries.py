@@ -166,10 +166,14 @@ def expand_references(sql: str, queries: dict[str, str], seen: Sequence[str] = (
     return REFERENCE.sub(replace, sql)
 
 
+# String literals, quoted names and comments, in the order SQL reads them (a quote inside a comment
+# does not open a string, and `--` inside a string is not a comment).
+NOT_CODE = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/", re.DOTALL)
+
+
 def parameters_of(sql: str) -> list[str]:
-    """Named parameters ($rep) a query uses, outside string literals."""
-    without_strings = re.sub(r"'(?:[^']|'')*'", "''", sql)
-    return list(dict.fromkeys(PARAMETER.findall(without_strings)))
+    """Named parameters ($rep) a query uses, outside strings, quoted names and comments."""
+    return list(dict.fromkeys(PARAMETER.findall(NOT_CODE.sub(" ", sql))))
 
 
 def _error_line(message: str) -> int | None:

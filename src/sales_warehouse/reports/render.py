@@ -136,7 +136,9 @@ def _cause(error: BaseException) -> str:
 class PageRenderer:
     """Compiles each page's body once and renders its instances."""
 
-    def __init__(self, builtins: dict[str, Callable[[], object]], currency: str) -> None:
+    def __init__(
+        self, builtins: dict[str, Callable[[], object]], currency: str, strict_links: bool = True
+    ) -> None:
         self.sources: dict[str, str] = {}
         self.environment = jinja2.Environment(
             loader=jinja2.FunctionLoader(lambda name: (self.sources[name], name, lambda: True)),
@@ -147,6 +149,7 @@ class PageRenderer:
         self.environment.filters["fmt"] = lambda value, fmt=None: format_value(value, fmt, currency)
         self.builtins = builtins
         self.currency = currency
+        self.strict_links = strict_links
 
     def template(self, page: PageSource, known: set[str]) -> jinja2.Template:
         if page.label not in self.sources:
@@ -163,7 +166,7 @@ class PageRenderer:
     ) -> RenderedPage:
         page = instance.source
         results = run_page_queries(page, connection, instance.params)
-        context = RenderContext(page_path=instance.path, pages=pages, currency=self.currency)
+        context = RenderContext(instance.path, pages, self.currency, self.strict_links)
         functions = Components(context).functions()
         variables: dict[str, object] = {**functions, **{query.name: result for query, result, _ in results}}
         variables.update(params=instance.params, page={"title": instance.title, "key": instance.key})
@@ -185,5 +188,10 @@ class PageRenderer:
             ValueError,
         ) as error:
             raise ReportError(page.label, _template_line(error, page.label), _cause(error)) from None
-        html = markdown_to_html(text, context.blocks, context.href)
+        try:
+            html = markdown_to_html(text, context.blocks, context.page_link)
+        except ComponentError as error:
+            target = str(error).split("'")[1] if "'" in str(error) else ""
+            lines = [number for number, line in enumerate(page.body.splitlines(), 1) if f"({target}" in line]
+            raise ReportError(page.label, lines[0] if lines else None, str(error)) from None
         return RenderedPage(instance, html, results)

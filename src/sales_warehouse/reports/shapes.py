@@ -145,11 +145,8 @@ def heatmap_svg(
                 f'fill="{_cell_colour(share)}"{stroke}><title>{attr(tip)}</title></rect>'
             )
             if show_values:
-                ink = "#fff" if share > 0.55 else "#1e293b"
-                parts.append(
-                    f'<text class="cell-label" x="{x0 + cell_width / 2:.1f}" y="{y0 + 15:.1f}" '
-                    f'text-anchor="middle" fill="{ink}">{attr(shown)}</text>'
-                )
+                ink = " light" if share > 0.55 else ""
+                parts.append(label_text(x0 + cell_width / 2, y0 + 15, shown, f"cell-label{ink}", "middle"))
     key_y = top + cell_height * len(ys) + 12
     for step in range(10):
         parts.append(

@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import jinja2
 
 from sales_warehouse.publish import open_published
 from sales_warehouse.reports.assets import CSS, JS
@@ -80,7 +81,10 @@ def expand(
             f"columns: {', '.join(rows.columns)})",
         )
     folder = page.key.rsplit("/", 1)[0] if "/" in page.key else ""
-    title = renderer.environment.from_string(page.title)
+    try:
+        title = renderer.environment.from_string(page.title)
+    except jinja2.TemplateError as error:
+        raise ReportError(page.label, None, f"title {page.title!r}: {error}") from None
     instances, seen = [], {}
     for row in rows:
         key = f"{folder}/{slug(row[page.parameter])}" if folder else slug(row[page.parameter])
@@ -91,7 +95,11 @@ def expand(
                 f"two rows give the page {key}: {seen[key]!r} and {row[page.parameter]!r}",
             )
         seen[key] = row[page.parameter]
-        instances.append(PageInstance(page, key, output_path(key), title.render(params=dict(row)), dict(row)))
+        try:
+            shown = title.render(**row, params=dict(row))
+        except jinja2.TemplateError as error:
+            raise ReportError(page.label, None, f"title {page.title!r}: {error}") from None
+        instances.append(PageInstance(page, key, output_path(key), shown, dict(row)))
     return instances
 
 
@@ -145,7 +153,7 @@ def build_site(options: SiteOptions) -> BuildReport:
                 )
             return catalogue_cache["result"]
 
-        renderer = PageRenderer({"metric_catalogue": catalogue}, options.currency)
+        renderer = PageRenderer({"metric_catalogue": catalogue}, options.currency, strict_links=not who)
         instances: list[PageInstance] = []
         for page in sources:
             needed = sorted({name for names in page_relations(page, connection).values() for name in names})

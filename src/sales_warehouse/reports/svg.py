@@ -29,6 +29,7 @@ PALETTE: tuple[str, ...] = (
     "#65a30d",
 )
 HIGHLIGHT = "#dc2626"
+DASHED = "#475569"  # a dashed series (a target, a plan) is drawn in slate, not a series colour
 CHAR_WIDTH = 6.2  # px per character at the 11px axis font (for layout without measuring)
 
 
@@ -126,8 +127,11 @@ def x_labels(
     fits = max(2, int(width // max(widest, 1)))
     step = max(1, math.ceil(len(values) / fits))
     picked = set(range(0, len(values), step))
-    if len(values) > 1 and (len(values) - 1) % step and (len(values) - 1) - max(picked) >= step / 2:
-        picked.add(len(values) - 1)
+    last = len(values) - 1
+    if last > 0 and last not in picked:
+        if last - max(picked) < step:
+            picked.discard(max(picked))
+        picked.add(last)
     return [label_text(positions[index], y, texts[index], anchor="middle") for index in sorted(picked)]
 
 

@@ -153,6 +153,7 @@ def _row_html(
             continue
         text = escape(format_value(value, fmt.get(column), context.currency))
         classes = ["num" if as_number(value) is not None else "txt"]
+        classes += ["long"] if isinstance(value, str) and len(value) > 40 else []
         style = ""
         if column in color:
             extra, style = _cell_style(color[column], as_number(value), *ranges[column])
