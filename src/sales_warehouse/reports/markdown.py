@@ -135,7 +135,8 @@ def markdown_to_html(text: str, blocks: list[tuple[str | Callable[[float], str],
         elif stripped.startswith(">"):
             if paragraph or items:
                 flush()
-            quote.append(stripped[1:].lstrip())
+            content = stripped[1:]
+            quote.append(content[1:] if content.startswith(" ") else content)
         elif (heading := HEADING.match(stripped)) is not None:
             flush()
             level, title = len(heading.group(1)), heading.group(2)
@@ -143,9 +144,9 @@ def markdown_to_html(text: str, blocks: list[tuple[str | Callable[[float], str],
         elif RULE.match(stripped):
             flush()
             out.append("<hr>")
-        elif (bullet := BULLET.match(line) or NUMBERED.match(line)) is not None and not paragraph:
+        elif (bullet := BULLET.match(line) or NUMBERED.match(line)) is not None:
             tag = "ul" if BULLET.match(line) else "ol"
-            if items and tag != list_tag:
+            if paragraph or (items and tag != list_tag):
                 flush()
             list_tag = tag
             items.append(bullet.group(1))

@@ -145,6 +145,8 @@ class PageRenderer:
             undefined=jinja2.StrictUndefined,
             autoescape=False,
             keep_trailing_newline=True,
+            trim_blocks=True,  # a line holding only {% if %} / {% for %} leaves no blank line
+            lstrip_blocks=True,
         )
         self.environment.filters["fmt"] = lambda value, fmt=None: format_value(value, fmt, currency)
         self.builtins = builtins
