@@ -12,8 +12,6 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +19,6 @@ from pathlib import Path
 import duckdb
 import jinja2
 
-from sales_warehouse.publish import open_published
 from sales_warehouse.reports.assets import CSS, JS
 from sales_warehouse.reports.catalogue import metric_catalogue
 from sales_warehouse.reports.formats import slug
@@ -35,6 +32,7 @@ from sales_warehouse.reports.render import (
     page_relations,
     query_error,
 )
+from sales_warehouse.reports.roles import left_out, open_view
 
 
 @dataclass(frozen=True)
@@ -103,67 +101,35 @@ def expand(
     return instances
 
 
-@contextmanager
-def reading(options: SiteOptions) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
-    """A read-only connection to what the site may show: the published warehouse, or the role's extract."""
+def build_site(options: SiteOptions) -> BuildReport:
     if not options.db.exists():
         raise ReportError(str(options.db), None, "no published warehouse: run `make build` (or pass --db)")
-    if options.role is None:
-        with open_published(options.db) as connection:
-            yield connection, ""
-        return
-    from sales_warehouse.extract import write_extract
-
-    with tempfile.TemporaryDirectory(prefix="reports_extract_") as work:
-        extract = Path(work) / "extract.duckdb"
-        write_extract(
-            options.db,
-            extract,
-            options.role,
-            options.login,
-            options.project_dir,
-            options.target_path / "manifest.json",
-        )
-        who = f"login {options.login} ({options.role})" if options.login else f"role {options.role}"
-        with open_published(extract) as connection:
-            yield connection, who
-
-
-def readable_relations(connection: duckdb.DuckDBPyConnection) -> set[str]:
-    rows = connection.execute(
-        "select table_schema || '.' || table_name from information_schema.tables"
-    ).fetchall()
-    return {row[0] for row in rows}
-
-
-def build_site(options: SiteOptions) -> BuildReport:
     began = time.perf_counter()
     report = BuildReport(options.out)
     sources = find_pages(options.reports_dir)
-    with reading(options) as (connection, who):
-        readable = readable_relations(connection) if who else set()
+    manifest = options.target_path / "manifest.json"
+    with open_view(options.db, options.project_dir, manifest, options.role, options.login) as view:
+        connection = view.connection
         catalogue_cache: dict[str, object] = {}
 
         def catalogue() -> object:
             if "result" not in catalogue_cache:
                 catalogue_cache["result"] = metric_catalogue(
-                    options.target_path / "semantic_manifest.json",
-                    options.target_path / "manifest.json",
-                    connection,
+                    options.target_path / "semantic_manifest.json", manifest, connection
                 )
             return catalogue_cache["result"]
 
-        renderer = PageRenderer({"metric_catalogue": catalogue}, options.currency, strict_links=not who)
+        renderer = PageRenderer({"metric_catalogue": catalogue}, options.currency, strict_links=not view.who)
         instances: list[PageInstance] = []
         for page in sources:
-            needed = sorted({name for names in page_relations(page, connection).values() for name in names})
-            missing = [name for name in needed if who and name not in readable]
-            if missing:
-                report.left_out.append((page.title, f"reads {', '.join(missing)}, which {who} may not read"))
+            why = left_out(page, page_relations(page, connection), view)
+            if why:
+                report.left_out.append((page.title if page.parameter is None else f"{page.key} pages", why))
                 continue
             instances += expand(page, connection, renderer)
         pages = {instance.key: instance.path for instance in instances}
         rendered = [renderer.render(instance, connection, pages) for instance in instances]
+    who = view.who
     report.queries = sum(len(item.queries) for item in rendered)
     _write(options, rendered, pages, report, who)
     report.seconds = time.perf_counter() - began
