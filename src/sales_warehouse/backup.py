@@ -36,6 +36,15 @@ from pathlib import Path
 
 import duckdb
 
+from sales_warehouse.encryption import (
+    PARQUET_KEY_NAME,
+    EncryptionError,
+    attach,
+    explain,
+    httpfs_extension,
+    key_fingerprint,
+    parquet_key,
+)
 from sales_warehouse.publish import build_lock, warehouse_paths
 
 FORMAT = "sales-warehouse-backup"
@@ -78,6 +87,7 @@ class RestoreResult:
     views_restored: list[str]
     views_skipped: dict[str, str]  # view -> why it could not be created (dbt build re-creates it)
     catalog: str  # the catalog name dbt qualified the views with
+    encrypted: bool
 
 
 def quoted(name: str) -> str:
@@ -143,15 +153,50 @@ def _exported_files(folder: Path) -> dict[tuple[str, str], str]:
 
 
 @contextmanager
-def _connection(memory_limit: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def _connection(key: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB; with a key, able to write and read the backup's encrypted parquet files."""
     connection = duckdb.connect()
     try:
         connection.execute("set enable_progress_bar = false")
-        limit = memory_limit or os.environ.get("SALES_WAREHOUSE_MEMORY_LIMIT", "2GB")
+        limit = os.environ.get("SALES_WAREHOUSE_MEMORY_LIMIT", "2GB")
         connection.execute(f"set memory_limit = {literal(limit)}")
+        if key is not None:
+            connection.execute(f"load {literal(str(httpfs_extension()))}")  # OpenSSL: writes encrypted
+            connection.execute(
+                f"pragma add_parquet_key({literal(PARQUET_KEY_NAME)}, {literal(parquet_key(key))})"
+            )
+            connection.execute("set temp_file_encryption = true")
         yield connection
     finally:
         connection.close()
+
+
+def _parquet_options(encrypted: bool, assign: str = " ") -> str:
+    """The option that encrypts (COPY, EXPORT) or decrypts (COPY, read_parquet with assign=" = ") parquet."""
+    return f", encryption_config{assign}{{footer_key: {literal(PARQUET_KEY_NAME)}}}" if encrypted else ""
+
+
+def _attach_warehouse(
+    connection: duckdb.DuckDBPyConnection, warehouse: Path, alias: str, key: str | None, read_only: bool
+) -> bool:
+    """Attach the warehouse, with `key` when it is encrypted; returns whether it is. With a key a plain
+    source is still read, so a plain warehouse can be backed up encrypted, then restored encrypted."""
+    if key is not None:
+        try:
+            attach(connection, warehouse, key, alias, read_only=read_only)
+            return True
+        except EncryptionError as error:
+            if not read_only or "is not encrypted" not in str(error):
+                raise BackupError(str(error)) from None
+    mode = " (read_only)" if read_only else ""
+    try:
+        connection.execute(f"attach {literal(str(warehouse))} as {quoted(alias)}{mode}")
+    except duckdb.Error as error:
+        explained = explain(error, warehouse, None)
+        if explained is None:
+            raise
+        raise BackupError(str(explained)) from None
+    return False
 
 
 # --------------------------------------------------------------------------------------------- backup
@@ -167,7 +212,7 @@ def _backup_name(folder: Path, warehouse: Path, created: datetime) -> str:
 
 
 def _export(
-    connection: duckdb.DuckDBPyConnection, catalog: str, out: Path
+    connection: duckdb.DuckDBPyConnection, catalog: str, out: Path, encrypted: bool
 ) -> tuple[list[TableEntry], list[str], str | None]:
     """Checksums and EXPORT DATABASE in one transaction: one version of the warehouse."""
     connection.execute("begin transaction")
@@ -197,7 +242,8 @@ def _export(
         ).fetchone()[0]
         published_at = None if value is None else value.isoformat()
     connection.execute(
-        f"export database {quoted(catalog)} to {literal(str(out))} (format parquet, compression zstd)"
+        f"export database {quoted(catalog)} to {literal(str(out))} "
+        f"(format parquet, compression zstd{_parquet_options(encrypted)})"
     )
     files = _exported_files(out)
     missing = [f"{schema}.{table}" for schema, table in tables if (schema, table) not in files]
@@ -213,7 +259,7 @@ def _export(
             connection,
             "(select "
             + ", ".join(f"cast({quoted(c)} as {t}) as {quoted(c)}" for c, t in columns)
-            + f" from read_parquet({literal(str(file))}))",
+            + f" from read_parquet({literal(str(file))}{_parquet_options(encrypted, ' = ')}))",
             [quoted(c) for c, _ in columns],
         )
         if read_back != sums[schema, table]:
@@ -229,9 +275,14 @@ def _export(
 
 
 def backup_warehouse(
-    warehouse: Path, folder: Path, keep: int = DEFAULT_KEEP, now: Callable[[], datetime] | None = None
+    warehouse: Path,
+    folder: Path,
+    keep: int = DEFAULT_KEEP,
+    now: Callable[[], datetime] | None = None,
+    key: str | None = None,
 ) -> BackupResult:
-    """Write a verified backup of `warehouse` into `folder`/<name>-<UTC time> and keep the newest `keep`."""
+    """Write a verified backup of `warehouse` into `folder`/<name>-<UTC time> and keep the newest `keep`.
+    With `key` the warehouse is opened with it (if encrypted) and the backup's parquet files are encrypted."""
     if keep < 1:
         raise BackupError(f"--keep must be at least 1 (got {keep})")
     warehouse = warehouse.resolve()
@@ -244,9 +295,9 @@ def backup_warehouse(
         partial = folder / f"{PARTIAL_PREFIX}{name}"
         catalog = catalog_name(warehouse)
         try:
-            with _connection() as connection:
-                connection.execute(f"attach {literal(str(warehouse))} as {quoted(catalog)} (read_only)")
-                entries, views, published_at = _export(connection, catalog, partial)
+            with _connection(key) as connection:
+                was_encrypted = _attach_warehouse(connection, warehouse, catalog, key, read_only=True)
+                entries, views, published_at = _export(connection, catalog, partial, key is not None)
             schema_bytes, schema_sha = file_digest(partial / SCHEMA_FILE)
             manifest = {
                 "format": FORMAT,
@@ -256,6 +307,9 @@ def backup_warehouse(
                 "warehouse": str(warehouse),
                 "catalog": catalog,
                 "warehouse_published_at": published_at,
+                "warehouse_encrypted": was_encrypted,
+                "encrypted": key is not None,
+                "key_fingerprint": None if key is None else key_fingerprint(key),
                 "duckdb_version": duckdb.__version__,
                 "checksum": "count(*) and sum(hash(row(every column))::hugeint) per table",
                 "schema_file": {"file": SCHEMA_FILE, "bytes": schema_bytes, "sha256": schema_sha},
@@ -366,6 +420,7 @@ def verify_files(backup: Path, manifest: dict) -> list[TableEntry]:
 def _load(
     connection: duckdb.DuckDBPyConnection, backup: Path, manifest: dict, entries: list[TableEntry]
 ) -> tuple[list[str], dict[str, str]]:
+    options = _parquet_options(manifest.get("encrypted", False))
     catalog = manifest["catalog"]
     connection.execute(f"use {quoted(catalog)}")
     restored, skipped = [], {}
@@ -398,7 +453,9 @@ def _load(
         schema, table = entry.table.split(".", 1)
         relation = f"{quoted(catalog)}.{quoted(schema)}.{quoted(table)}"
         try:
-            connection.execute(f"copy {relation} from {literal(str(backup / entry.file))} (format parquet)")
+            connection.execute(
+                f"copy {relation} from {literal(str(backup / entry.file))} (format parquet{options})"
+            )
         except duckdb.Error as error:
             raise BackupError(
                 f"backup {backup.name}: table {entry.table} cannot be loaded: {error}"
@@ -414,12 +471,33 @@ def _load(
     return restored, skipped
 
 
-def restore_warehouse(backup: Path, target: Path, force: bool = False) -> RestoreResult:
-    """Rebuild `target` from `backup`, verified; replaces an existing target only with force=True."""
+def _backup_key(backup: Path, manifest: dict, key: str | None) -> str | None:
+    """The key that reads the backup's files: the one it was made with, told by its fingerprint."""
+    if not manifest.get("encrypted"):
+        return None
+    if key is None:
+        raise BackupError(
+            f"backup {backup.name} is encrypted: set SALES_WAREHOUSE_ENCRYPTION_KEY (or _FILE) "
+            "or pass --backup-key-file"
+        )
+    if key_fingerprint(key) != manifest["key_fingerprint"]:
+        raise BackupError(
+            f"backup {backup.name} was made with another key (fingerprint {manifest['key_fingerprint']}): "
+            "pass the key it was made with as --backup-key-file"
+        )
+    return key
+
+
+def restore_warehouse(
+    backup: Path, target: Path, force: bool = False, key: str | None = None, backup_key: str | None = None
+) -> RestoreResult:
+    """Rebuild `target` from `backup`, verified; replaces an existing target only with force=True.
+    The target is encrypted with `key` if given; `backup_key` (default `key`) reads an encrypted backup."""
     target = target.resolve()
     manifest = read_manifest(backup)
     if target.exists() and not force:
         raise BackupError(f"{target} exists; pass --force to replace it")
+    reading_key = _backup_key(backup, manifest, backup_key or key)
     entries = verify_files(backup, manifest)
     target.parent.mkdir(parents=True, exist_ok=True)
     # A restore over the published warehouse must not race a build publishing a candidate over it.
@@ -429,8 +507,8 @@ def restore_warehouse(backup: Path, target: Path, force: bool = False) -> Restor
         for path in leftovers:
             path.unlink(missing_ok=True)
         try:
-            with _connection() as connection:
-                connection.execute(f"attach {literal(str(temporary))} as {quoted(manifest['catalog'])}")
+            with _connection(reading_key) as connection:
+                _attach_warehouse(connection, temporary, manifest["catalog"], key, read_only=False)
                 restored, skipped = _load(connection, backup, manifest, entries)
                 connection.execute("checkpoint")
             if leftovers[1].exists():
@@ -450,7 +528,7 @@ def restore_warehouse(backup: Path, target: Path, force: bool = False) -> Restor
         os.fsync(directory)
     finally:
         os.close(directory)
-    return RestoreResult(target, entries, restored, skipped, manifest["catalog"])
+    return RestoreResult(target, entries, restored, skipped, manifest["catalog"], key is not None)
 
 
 def find_backup(reference: str, folder: Path) -> Path:

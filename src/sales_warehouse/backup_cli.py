@@ -16,6 +16,7 @@ from sales_warehouse.backup import (
     find_backup,
     restore_warehouse,
 )
+from sales_warehouse.encryption import EncryptionError, encryption_key, key_from_file
 from sales_warehouse.publish import PublishError, find_project_dir
 
 
@@ -49,15 +50,17 @@ def _backup(args: argparse.Namespace) -> int:
     began = time.perf_counter()
     try:
         keep = args.keep if args.keep is not None else _default_keep()
-        result = backup_warehouse(_warehouse(args), _backup_dir(args.to), keep)
-    except (BackupError, ValueError) as error:
+        key = encryption_key()
+        result = backup_warehouse(_warehouse(args), _backup_dir(args.to), keep, key=key)
+    except (BackupError, EncryptionError, ValueError) as error:
         print(f"sales-warehouse backup: error: {error}", file=sys.stderr)
         return 1
     rows = sum(entry.row_count for entry in result.tables)
     print(
         f"Backed up {_warehouse(args)} to {result.path}: {len(result.tables)} tables ({rows:,} rows, "
         f"every file read back and checked), {len(result.views)} views, {result.total_bytes / 1e6:,.1f} MB "
-        f"in {time.perf_counter() - began:.1f}s."
+        f"in {time.perf_counter() - began:.1f}s; "
+        + ("data files encrypted with the warehouse key." if key else "not encrypted (no key set).")
     )
     for path in result.pruned:
         print(f"pruned {path} (keeping the newest {keep})")
@@ -69,15 +72,17 @@ def _restore(args: argparse.Namespace) -> int:
     target = Path(args.to).resolve() if args.to else _warehouse(args)
     try:
         backup = find_backup(args.backup, _backup_dir(args.backups_dir))
-        result = restore_warehouse(backup, target, force=args.force)
-    except BackupError as error:
+        backup_key = key_from_file(Path(args.backup_key_file)) if args.backup_key_file else None
+        result = restore_warehouse(backup, target, args.force, encryption_key(), backup_key)
+    except (BackupError, EncryptionError) as error:
         print(f"sales-warehouse restore: error: {error}", file=sys.stderr)
         return 1
     rows = sum(entry.row_count for entry in result.tables)
     print(
         f"Restored {result.path} from {backup}: {len(result.tables)} tables ({rows:,} rows), each equal to "
         f"the manifest (row count and checksum); {len(result.views_restored)} views in "
-        f"{time.perf_counter() - began:.1f}s."
+        f"{time.perf_counter() - began:.1f}s; "
+        + ("encrypted with the warehouse key." if result.encrypted else "not encrypted (no key set).")
     )
     for view, reason in sorted(result.views_skipped.items()):
         print(f"view {view} not restored ({reason}); `dbt build` re-creates it")
@@ -115,5 +120,10 @@ def add_backup_commands(commands: argparse._SubParsersAction) -> None:
         "--backups-dir",
         default=None,
         help="where to look up a backup name (default $SALES_WAREHOUSE_BACKUP_DIR or data/backups)",
+    )
+    restore.add_argument(
+        "--backup-key-file",
+        default=None,
+        help="key the backup was made with, when it is not the current key (after a key rotation)",
     )
     restore.set_defaults(handler=_restore, db=None)
