@@ -12,12 +12,13 @@ export SALES_WAREHOUSE_RAW := $(abspath $(or $(SALES_WAREHOUSE_RAW),data/raw))
 export SALES_WAREHOUSE_DB := $(abspath $(or $(SALES_WAREHOUSE_DB),data/warehouse.duckdb))
 
 .PHONY: help setup data build docs lint test test-python bench bench-scale bench-incremental clean clean-warehouse \
-	setup-postgres serve serve-stop
+	setup-postgres serve serve-stop reports setup-chromium
 
 help:
 	@echo "make build   set up .venv, generate demo data if missing, dbt build on DuckDB"
 	@echo "make test    set up, lint (ruff, sqlfluff) and run every test"
 	@echo "make docs    dbt docs generate (static page in target/static_index.html)"
+	@echo "make reports the report site (target/reports/index.html) from the published warehouse"
 	@echo "make bench   generator and build benchmarks (prints figures)"
 	@echo "make serve   start the serving PostgreSQL, publish the warehouse into it, print the logins"
 	@echo "make serve-stop  stop the serving PostgreSQL"
@@ -40,8 +41,10 @@ data: $(SALES_WAREHOUSE_RAW)/manifest.json
 build: setup data
 	mkdir -p $(dir $(SALES_WAREHOUSE_DB))
 	$(BIN)/sales-warehouse build
+	$(BIN)/sales-warehouse reports build
 	@echo
 	@echo "Warehouse: $(SALES_WAREHOUSE_DB)"
+	@echo "Reports:   $(CURDIR)/target/reports/index.html (opens from file://, no network)"
 	@echo "Open it:   $(BIN)/python -c \"import duckdb; duckdb.connect('$(SALES_WAREHOUSE_DB)', read_only=True, config={'enable_external_access': False}).sql('show all tables').show()\""
 	@echo "Docs:      make docs, then $(BIN)/dbt docs serve (or open target/static_index.html)"
 
@@ -59,11 +62,23 @@ lint: setup
 test-python: setup
 	$(BIN)/pytest
 
-test: setup setup-postgres lint test-python
+test: setup setup-postgres setup-chromium lint test-python
+
+# The report site from the published warehouse (target/reports); `make build` runs it too.
+reports: setup
+	$(BIN)/sales-warehouse reports build
+
+# Headless Chromium for the report pages' browser tests (Debian's package), installed only where missing.
+setup-chromium:
+	@command -v chromium >/dev/null || { \
+		sudo=$$(test "$$(id -u)" = 0 || echo sudo); \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
+		|| { $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }; }
 
 bench: setup
 	$(BIN)/python benchmarks/bench_generator.py
 	$(BIN)/python benchmarks/bench_build.py
+	$(BIN)/python benchmarks/bench_reports.py
 	$(BIN)/python benchmarks/bench_forecast.py
 	$(BIN)/python benchmarks/bench_clustering.py
 	$(BIN)/python benchmarks/bench_python_models.py
