@@ -10,12 +10,14 @@ separated by NUL bytes on file descriptors 3 and 4), so no client library is nee
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -71,7 +73,7 @@ class Browser:
                 "about:blank",
             ],
             pass_fds=(3, 4),
-            preexec_fn=wire,  # noqa: PLW1509 - the pipe must sit on fds 3 and 4 before exec
+            preexec_fn=wire,  # the pipe must sit on fds 3 and 4 before exec
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -90,7 +92,7 @@ class Browser:
             session=self.session,
         )
 
-    def _receive(self, wanted: callable, timeout: float = 30) -> dict:
+    def _receive(self, wanted: Callable[[dict], bool], timeout: float = 30) -> dict:
         deadline = time.monotonic() + timeout
         while True:
             while b"\0" in self._buffer:
@@ -127,7 +129,9 @@ class Browser:
         seen = json.loads(measured["result"]["value"])
         if screenshot is not None:
             shot = self.call(
-                "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session=self.session
+                "Page.captureScreenshot",
+                {"format": "png", "captureBeyondViewport": True},
+                session=self.session,
             )
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             screenshot.write_bytes(base64.b64decode(shot["data"]))
@@ -135,7 +139,10 @@ class Browser:
             json.dumps(event["params"])[:300]
             for event in self.events
             if event.get("method") == "Runtime.exceptionThrown"
-            or (event.get("method") == "Runtime.consoleAPICalled" and event["params"]["type"] in ("error", "assert"))
+            or (
+                event.get("method") == "Runtime.consoleAPICalled"
+                and event["params"]["type"] in ("error", "assert")
+            )
             or (event.get("method") == "Log.entryAdded" and event["params"]["entry"]["level"] == "error")
         ]
         seen["requests"] = [
@@ -146,14 +153,14 @@ class Browser:
         return seen
 
     def evaluate(self, expression: str) -> object:
-        answer = self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session=self.session)
+        answer = self.call(
+            "Runtime.evaluate", {"expression": expression, "returnByValue": True}, session=self.session
+        )
         return answer["result"].get("value")
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(RuntimeError, TimeoutError, OSError):
             self.call("Browser.close")
-        except (RuntimeError, TimeoutError, OSError):
-            pass
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -170,3 +177,73 @@ def browser():
         opened = Browser(CHROMIUM, Path(profile))
         yield opened
         opened.close()
+
+
+@pytest.fixture(scope="module")
+def site(built, tmp_path_factory):
+    """The project's pages rendered from the session's built warehouse."""
+    from sales_warehouse.reports import SiteOptions, build_site
+
+    _, db, target = built
+    out = tmp_path_factory.mktemp("browser") / "site"
+    build_site(SiteOptions(ROOT / "reports", out, db, ROOT, target))
+    return out
+
+
+def test_every_page_opens_offline_without_errors_and_draws_its_charts(site, browser):
+    if SCREENSHOTS.exists():
+        shutil.rmtree(SCREENSHOTS)
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 20
+    problems = []
+    for page in pages:
+        name = page.relative_to(site).as_posix()
+        seen = browser.visit(
+            page.as_uri(), SCREENSHOTS / (name.replace("/", "__").removesuffix(".html") + ".png")
+        )
+        outside = [url for url in seen["requests"] if not url.startswith("file://")]
+        flat = [chart for chart in seen["charts"] if chart["width"] <= 0 or chart["height"] <= 0]
+        undrawn = [
+            chart for chart in seen["charts"] if chart["marks"] == 0 or chart["drawn"] < chart["marks"]
+        ]
+        if seen["errors"] or outside or flat or undrawn:
+            problems.append((name, seen["errors"], outside, flat, undrawn))
+        assert seen["charts"] or seen["tables"] or seen["bigValues"], f"{name} shows nothing"
+    assert not problems, problems
+    assert len(list(SCREENSHOTS.glob("*.png"))) == len(pages)
+
+
+def test_charts_hold_the_points_of_their_query(site, browser):
+    browser.visit((site / "funnel.html").as_uri())
+    steps = browser.evaluate(
+        "[...document.querySelectorAll('svg.funnel rect.funnel-step')]"
+        ".map(e => [e.dataset.x, Number(e.dataset.y), e.getBoundingClientRect().width])"
+    )
+    assert [step[0] for step in steps][:2] == ["prospecting", "qualification"]
+    entrants = [step[1] for step in steps]
+    assert entrants == sorted(entrants, reverse=True)  # a funnel narrows
+    widths = [step[2] for step in steps]
+    assert widths == sorted(widths, reverse=True) and widths[-1] > 0
+
+
+def test_tables_sort_when_a_header_is_clicked(site, browser):
+    browser.visit((site / "reps" / "index.html").as_uri())
+    column = "document.querySelector('table.sortable th[data-col=\"revenue_ytd\"]')"
+    values = (
+        "[...document.querySelector('table.sortable').tBodies[0].rows].map(r => Number(r.cells[2].dataset.v))"
+    )
+    browser.evaluate(f"{column}.click()")
+    ascending = browser.evaluate(values)
+    assert ascending == sorted(ascending) and len(ascending) > 3
+    browser.evaluate(f"{column}.click()")
+    assert browser.evaluate(values) == sorted(ascending, reverse=True)
+
+
+def test_hidden_rows_show_on_request(site, browser):
+    browser.visit((site / "metrics.html").as_uri())
+    before = browser.evaluate("document.querySelectorAll('tbody tr:not([hidden])').length")
+    browser.visit((site / "service.html").as_uri())
+    hidden = browser.evaluate("document.querySelectorAll('tr.more[hidden]').length")
+    assert before > 20 and hidden > 0
+    browser.evaluate("document.querySelector('button.show-more').click()")
+    assert browser.evaluate("document.querySelectorAll('tr.more[hidden]').length") == 0
