@@ -207,7 +207,10 @@ def test_data_table_formats_links_colours_sorts_and_limits_rows():
         )
     )
     page = Elements(html)
-    assert [cell.get("data-v") for cell in page.find("td") if "num" in cell.get("class", "")][:2] == ["1500", "1.5"]
+    assert [cell.get("data-v") for cell in page.find("td") if "num" in cell.get("class", "")][:2] == [
+        "1500",
+        "1.5",
+    ]
     assert page.find("a")[0]["href"] == "7.html"  # from reps/index.html; rep 8 has no page: no link
     assert len(page.find("a")) == 1
     assert [cell.get("class") for cell in page.find("td") if cell.get("data-v") in ("1.5", "0.8")] == [

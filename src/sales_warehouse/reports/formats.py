@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 MISSING = "–"
 FORMATS: tuple[str, ...] = (
@@ -58,7 +58,9 @@ def as_number(value: object) -> float | None:
 
 
 def _grouped(number: float, decimals: int) -> str:
-    return f"{number:,.{decimals}f}"
+    """Thousands separators, rounded half away from zero (1234.5 -> 1,235, as people round money)."""
+    rounded = Decimal(repr(number)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return f"{rounded:,.{decimals}f}"
 
 
 def _compact(number: float, decimals: int = 1) -> str:

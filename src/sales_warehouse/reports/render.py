@@ -176,7 +176,10 @@ class PageRenderer:
         template = self.template(page, known)
         for name in self.builtins:
             if name not in variables and name in page.body:
-                variables[name] = self.builtins[name]()
+                try:
+                    variables[name] = self.builtins[name]()
+                except (OSError, ValueError, duckdb.Error) as error:
+                    raise ReportError(page.label, None, f"{name}: {error}") from None
         try:
             text = template.render(variables)
         except ReportError:
