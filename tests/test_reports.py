@@ -19,7 +19,8 @@ import duckdb
 import pytest
 
 from sales_warehouse.reports import ReportError, SiteOptions, build_site
-from sales_warehouse.reports.charts import Band, Series, bar_chart_svg, line_chart_svg
+from sales_warehouse.reports.bars import bar_chart_svg
+from sales_warehouse.reports.charts import Band, Series, line_chart_svg
 from sales_warehouse.reports.components import Components
 from sales_warehouse.reports.context import RenderContext
 from sales_warehouse.reports.formats import format_value

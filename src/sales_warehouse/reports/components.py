@@ -1,5 +1,5 @@
-"""The components a page calls from Jinja: big_value, line_chart, area_chart, bar_chart, funnel,
-heatmap, data_table (tables.py), and the inline value, delta and sparkline.
+"""The components a page calls from Jinja: line_chart, area_chart, bar_chart, funnel and heatmap
+here, big_value and the inline value, delta and sparkline in cards.py, data_table in tables.py.
 
 Each takes a named query's result first, checks the columns it is given exist, draws "no data"
 for an empty result, and returns a placeholder for its HTML (context.py).
@@ -7,15 +7,17 @@ for an empty result, and returns a placeholder for its HTML (context.py).
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Sequence
 from html import escape
 
-from sales_warehouse.reports.charts import Band, Series, bar_chart_svg, line_chart_svg
+from sales_warehouse.reports.bars import bar_chart_svg
+from sales_warehouse.reports.charts import Band, Series, line_chart_svg
 from sales_warehouse.reports.context import ComponentError, RenderContext
-from sales_warehouse.reports.formats import FormatError, as_number, check_format, format_value, title_of
+from sales_warehouse.reports.formats import FormatError, as_number, check_format, title_of
 from sales_warehouse.reports.queries import ColumnError, Result
-from sales_warehouse.reports.shapes import funnel_svg, heatmap_svg, sparkline_svg
+from sales_warehouse.reports.shapes import funnel_svg, heatmap_svg
 from sales_warehouse.reports.svg import is_continuous, x_position
 
 
@@ -102,97 +104,21 @@ class Components:
         self.context = context
 
     def functions(self) -> dict[str, Callable[..., str]]:
+        from sales_warehouse.reports import cards
         from sales_warehouse.reports.tables import data_table
 
         return {
-            "big_value": self.big_value,
+            "big_value": functools.partial(cards.big_value, self.context),
             "line_chart": self.line_chart,
             "area_chart": self.area_chart,
             "bar_chart": self.bar_chart,
             "funnel": self.funnel,
             "heatmap": self.heatmap,
             "data_table": lambda data, **options: data_table(self.context, data, **options),
-            "value": self.value,
-            "delta": self.delta,
-            "sparkline": self.sparkline,
+            "value": functools.partial(cards.value, self.context),
+            "delta": functools.partial(cards.delta, self.context),
+            "sparkline": functools.partial(cards.sparkline, self.context),
         }
-
-    def value(self, data: Result, column: str, fmt: str | None = None, row: int = 0) -> str:
-        check(data, "value", column, formats=[fmt])
-        shown = format_value(data.row(row)[column], fmt, self.context.currency) if data else "no data"
-        return self.context.place(f'<span class="value">{escape(shown)}</span>', "inline")
-
-    def delta(
-        self, data: Result, column: str, fmt: str = "delta_pct", row: int = 0, down_is_good: bool = False
-    ) -> str:
-        check(data, "delta", column, formats=[fmt])
-        number = as_number(data.row(row)[column]) if data else None
-        return self.context.place(_delta_html(number, fmt, down_is_good, self.context.currency), "inline")
-
-    def sparkline(self, data: Result, y: str, title: str = "") -> str:
-        check(data, "sparkline", y)
-        return self.context.place(sparkline_svg([as_number(v) for v in data.column(y)], title), "inline")
-
-    def big_value(
-        self,
-        data: Result,
-        value: str,
-        title: str | None = None,
-        fmt: str | None = None,
-        comparison: str | None = None,
-        comparison_title: str = "vs previous period",
-        target: str | None = None,
-        target_title: str = "of target",
-        sparkline: Result | bool | None = None,
-        sparkline_y: str | None = None,
-        row: int = 0,
-        down_is_good: bool = False,
-    ) -> str:
-        check(data, "big_value", value, comparison, target, formats=[fmt])
-        title = title or title_of(value)
-        trend = data if sparkline is True else sparkline
-        if isinstance(trend, Result):
-            check(trend, "big_value sparkline", sparkline_y or value)
-        if not data:
-            return self.context.place(
-                f'<div class="big-value empty"><div class="bv-title">{escape(title)}</div>'
-                '<div class="no-data">No data</div></div>',
-                "card",
-            )
-        current = data.row(row)
-        currency = self.context.currency
-        number = as_number(current[value])
-        parts = [
-            f'<div class="bv-title">{escape(title)}</div>',
-            f'<div class="bv-value" data-value="{escape(str(current[value]))}">'
-            f"{escape(format_value(current[value], fmt, self.context.currency))}</div>",
-        ]
-        if comparison:
-            base = as_number(current[comparison])
-            change = (number - base) / abs(base) if number is not None and base else None
-            parts.append(
-                f'<div class="bv-compare">{_delta_html(change, "delta_pct", down_is_good, currency)} '
-                f"{escape(comparison_title)} "
-                f'<span class="muted">({escape(format_value(base, fmt, self.context.currency))})</span></div>'
-            )
-        if target:
-            goal = as_number(current[target])
-            share = number / goal if number is not None and goal else None
-            status = (
-                "good" if share is not None and share >= 1 else "warn" if share and share >= 0.9 else "bad"
-            )
-            width = min(max(share or 0, 0), 1) * 100
-            parts.append(
-                f'<div class="bv-target {status}" data-share="{share if share is not None else ""}">'
-                f"<span>{escape(format_value(share, 'pct0'))} {escape(target_title)} "
-                f'<span class="muted">({escape(format_value(goal, fmt, currency))})</span></span>'
-                f'<span class="progress"><span style="width:{width:.0f}%"></span></span></div>'
-            )
-        if isinstance(trend, Result):
-            parts.append(
-                sparkline_svg([as_number(v) for v in trend.column(sparkline_y or value)], f"{title} trend")
-            )
-        return self.context.place(f'<div class="big-value">{"".join(parts)}</div>', "card")
 
     def _xy_chart(self, kind: str, data: Result, x: str, y: str | Sequence[str], **options: object) -> str:
         ys = as_list(y)
@@ -300,15 +226,6 @@ class Components:
             currency=self.context.currency,
         )
         return figure(self.context, "heatmap", title, svg, subtitle)
-
-
-def _delta_html(number: float | None, fmt: str, down_is_good: bool, currency: str) -> str:
-    if number is None:
-        return '<span class="delta">–</span>'
-    good = (number < 0) if down_is_good else (number > 0)
-    tone = "flat" if number == 0 else "good" if good else "bad"
-    arrow = "▲" if number > 0 else "▼" if number < 0 else "■"
-    return f'<span class="delta {tone}">{arrow} {escape(format_value(number, fmt, currency))}</span>'
 
 
 __all__ = ["ColumnError", "ComponentError", "Components", "as_list", "check", "figure", "no_data"]
