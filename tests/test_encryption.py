@@ -244,3 +244,20 @@ def test_a_plain_warehouse_is_encrypted_by_a_backup_and_restore_with_the_key(
         assert con.sql("select current_database()").fetchone() == ("warehouse",)
         with pytest.raises(duckdb.Error, match="external access|disabled"):
             con.sql(f"select * from read_csv('{os.devnull}')").fetchall()
+
+
+def test_attach_file_opens_plain_and_encrypted_files_under_an_alias(builds: dict) -> None:
+    from sales_warehouse.encryption import attach_file
+
+    with duckdb.connect() as con:
+        attach_file(con, builds["plain"], "plain_copy", read_only=True, environ={})
+        attach_file(
+            con, builds["encrypted"], "encrypted_copy", read_only=True, environ={KEY_VARIABLE: builds["key"]}
+        )
+        query = "select count(*) from {}.marts.fct_order_lines"
+        assert (
+            con.sql(query.format("plain_copy")).fetchone()
+            == con.sql(query.format("encrypted_copy")).fetchone()
+        )
+        with pytest.raises(EncryptionError, match="is encrypted"):
+            attach_file(con, builds["encrypted"], "no_key", read_only=True, environ={})

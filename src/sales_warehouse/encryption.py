@@ -122,18 +122,48 @@ def explain(error: duckdb.Error, path: Path, key: str | None) -> EncryptionError
 
 
 def attach(
-    connection: duckdb.DuckDBPyConnection, path: Path, key: str, alias: str, read_only: bool = False
+    connection: duckdb.DuckDBPyConnection,
+    path: Path,
+    key: str,
+    alias: str,
+    read_only: bool = False,
+    make_default: bool = True,
 ) -> None:
-    """Attach an encrypted file (created if missing, unless read-only) and make it the default catalog."""
+    """Attach an encrypted file (created if missing, unless read-only); by default make it the default
+    catalog."""
     connection.execute(f"load {_literal(str(httpfs_extension()))}")
     options = f"encryption_key {_literal(key)}" + (", read_only" if read_only else "")
     try:
         connection.execute(f"attach {_literal(str(path))} as {_quoted(alias)} ({options})")
     except duckdb.Error as error:
         raise (explain(error, path, key) or error) from None
-    connection.execute(f"use {_quoted(alias)}")
+    if make_default:
+        connection.execute(f"use {_quoted(alias)}")
     # Spilled intermediate results hold warehouse rows too.
     connection.execute("set temp_file_encryption = true")
+
+
+def attach_file(
+    connection: duckdb.DuckDBPyConnection,
+    path: Path,
+    alias: str,
+    read_only: bool = False,
+    make_default: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> None:
+    """`attach 'path' as alias` on an existing connection, with the configured key if there is one."""
+    key = encryption_key(environ)
+    if key is not None:
+        attach(connection, Path(path), key, alias, read_only, make_default)
+        return
+    try:
+        connection.execute(
+            f"attach {_literal(str(path))} as {_quoted(alias)}" + (" (read_only)" if read_only else "")
+        )
+    except duckdb.Error as error:
+        raise (explain(error, Path(path), None) or error) from None
+    if make_default:
+        connection.execute(f"use {_quoted(alias)}")
 
 
 def connect(
