@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -183,7 +184,7 @@ def test_server_listens_on_loopback_and_only_the_admin_uses_the_socket(served: S
         )
     if os.geteuid() == 0:
         for folder in (config.pgdata, config.run_dir):
-            assert folder.stat().st_uid == Path("/").joinpath("var", "lib", "postgresql").stat().st_uid
+            assert folder.stat().st_uid == pwd.getpwnam("postgres").pw_uid
             assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert "already running" in start(config)
     assert server_status(config).port == config.port
@@ -223,6 +224,10 @@ def test_publish_serves_every_relation_of_the_policy(served: Served, warehouse_f
             f"and table_name = '{name}' order by ordinal_position",
         )
         assert [column for (column,) in columns] == list(model.columns), relation
+    indexes = admin(
+        served, "select indexdef from pg_indexes where schemaname = 'marts' and tablename = 'fct_orders'"
+    )
+    assert any("(sales_rep_id)" in definition for (definition,) in indexes)  # row scopes look it up
     assert "double" not in str(
         admin(
             served,
@@ -631,4 +636,21 @@ def test_publish_killed_mid_copy_leaves_the_old_schema_readable(served: Served) 
     assert marts_oid(served) != oid
     assert len(report.tables) == len(served.policy.models)
     assert not admin(served, "select nspname from pg_namespace where nspname like '%\\_\\_loading'")
+    assert apply(served.config, served.warehouse, ROOT, served.manifest) == []
+
+
+def test_a_reader_in_an_open_transaction_does_not_block_the_publish(served: Served) -> None:
+    reader = login_session(served, "rep_demo")
+    reader.autocommit = False
+    before = rows(reader, "select count(*) from marts.fct_orders")  # holds a lock on the old table
+    oid = marts_oid(served)
+    report = publish(served.config, served.warehouse, ROOT, served.manifest)
+    assert marts_oid(served) != oid
+    assert len(report.left_over) == 1 and report.left_over[0].startswith("marts__replaced_")
+    assert rows(reader, "select count(*) from marts.fct_orders") == before  # the new table, same rows
+    denied(reader, f"select 1 from {report.left_over[0]}.fct_orders limit 1")
+    reader.rollback()
+    reader.close()
+    assert publish(served.config, served.warehouse, ROOT, served.manifest).left_over == ()
+    assert not admin(served, "select nspname from pg_namespace where nspname like '%\\_\\_replaced%'")
     assert apply(served.config, served.warehouse, ROOT, served.manifest) == []

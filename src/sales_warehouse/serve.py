@@ -159,6 +159,7 @@ password_encryption = 'scram-sha-256'
 wal_level = minimal
 max_wal_senders = 0
 max_wal_size = '2GB'
+log_lock_waits = on
 """
     return {"pg_hba.conf": hba, "pg_ident.conf": ident, "sales_warehouse.conf": settings}
 
@@ -535,7 +536,7 @@ def _scope_key(row: tuple) -> tuple:
 
 
 def _is_staging(schema: str) -> bool:
-    return schema.endswith((LOADING, REPLACED))
+    return re.search(f"({LOADING}|{REPLACED}_[0-9]+)$", schema) is not None
 
 
 def no_pii_view(model: ServedModel) -> str:
@@ -915,6 +916,8 @@ def _apply_in_transaction(
         for statement in statements:
             try:
                 cursor.execute(statement)
+            except TRANSIENT:
+                raise
             except psycopg2.Error as error:
                 cause = str(error).strip().splitlines()[0]
                 raise ServeError(
@@ -993,6 +996,20 @@ def _select_list(model: ServedModel, types: Mapping[str, str]) -> str:
     return ", ".join(items)
 
 
+def _drop_replaced(cursor: psycopg2.extensions.cursor, timeout: str = "5s") -> list[str]:
+    """Drop the schemas earlier swaps replaced; one a BI session still reads from stays (it has no
+    grants) until a later publish. Returns those left."""
+    cursor.execute("select nspname from pg_namespace where nspname ~ %s", [f"{REPLACED}_[0-9]+$"])
+    left = []
+    for (schema,) in cursor.fetchall():
+        try:
+            cursor.execute(f"set lock_timeout = '{timeout}'")
+            cursor.execute(f"drop schema {ident(schema)} cascade")
+        except psycopg2.errors.LockNotAvailable:
+            left.append(schema)
+    return left
+
+
 def _drop_staging(
     cursor: psycopg2.extensions.cursor, schemas: Iterable[str], suffixes: tuple[str, ...]
 ) -> None:
@@ -1001,14 +1018,34 @@ def _drop_staging(
             cursor.execute(f"drop schema if exists {ident(schema + suffix)} cascade")
 
 
+def scope_index_columns(policy: Policy) -> dict[str, tuple[str, ...]]:
+    """relation -> the columns its row-level-security predicates look up (the scoping column, a
+    `through` key on both sides): indexed, so a rep's query does not scan every row."""
+    columns: dict[str, set[str]] = {}
+    for model in policy.models.values():
+        scope = model.row_scope
+        if scope is None:
+            continue
+        first = scope.sales_rep_column or scope.team_column or scope.region_column
+        if first:
+            columns.setdefault(model.relation, set()).add(first)
+        elif scope.through is not None:
+            column, other_name, other_column = scope.through
+            columns.setdefault(model.relation, set()).add(column)
+            columns.setdefault(policy.by_name(other_name).relation, set()).add(other_column)
+    return {relation: tuple(sorted(names)) for relation, names in columns.items()}
+
+
 def _copy(
     duck: duckdb.DuckDBPyConnection,
     cursor: psycopg2.extensions.cursor,
+    policy: Policy,
     models: list[ServedModel],
     workers: int,
 ) -> list[CopiedTable]:
-    """Copy every model into its `<schema>__loading` schema (biggest first, `workers` at a time) and
-    check each row count against the warehouse. Raises ServeError naming the table."""
+    """Copy every model into its `<schema>__loading` schema (biggest first, `workers` at a time),
+    index its row-scope columns, analyze it, and check each row count against the warehouse.
+    Raises ServeError naming the table."""
     described = duck.execute(
         "select schema_name || '.' || table_name, column_name, data_type, estimated_size "
         "from duckdb_columns() join duckdb_tables() using (database_name, schema_name, table_name) "
@@ -1023,15 +1060,21 @@ def _copy(
         if model.relation not in types:
             raise ServeError(f"publish failed at {model.relation}: it is not in the published warehouse")
     ordered = sorted(models, key=lambda model: -sizes[model.relation])
+    indexed = scope_index_columns(policy)
 
     def copy(model: ServedModel) -> CopiedTable:
         began = time.perf_counter()
         target = f"serving.{ident(model.schema + LOADING)}.{ident(model.name)}"
         source = f"warehouse.{qualified(model.relation)}"
+        loaded = f"{ident(model.schema + LOADING)}.{ident(model.name)}"
         with duck.cursor() as worker:
             worker.execute(
                 f"create table {target} as select {_select_list(model, types[model.relation])} from {source}"
             )
+            for column in indexed.get(model.relation, ()):
+                sql = f"create index on {loaded} ({ident(column)})"
+                worker.execute(f"call postgres_execute('serving', {literal(sql)})")
+            worker.execute(f"call postgres_execute('serving', {literal(f'analyze {loaded}')})")
             rows = worker.execute(f"select count(*) from {source}").fetchone()[0]
         return CopiedTable(model.relation, rows, time.perf_counter() - began)
 
@@ -1082,14 +1125,15 @@ def publish(
             cursor.execute("select pg_try_advisory_lock(%s)", [APPLY_LOCK + 1])
             if not cursor.fetchone()[0]:
                 raise ServeError("another publish into the serving database is running")
-            _drop_staging(cursor, schemas, (LOADING, REPLACED))
+            _drop_staging(cursor, schemas, (LOADING,))
+            _drop_replaced(cursor)
             for schema in schemas:
                 cursor.execute(f"create schema {ident(schema + LOADING)}")
             duck.execute(f"load {literal(_postgres_extension())}")
             dsn = f"host={config.run_dir} port={config.port} user={ADMIN} dbname={config.database}"
             duck.execute(f"attach {literal(dsn)} as serving (type postgres)")
             try:
-                copied = _copy(duck, cursor, models, workers)
+                copied = _copy(duck, cursor, policy, models, workers)
             except BaseException:
                 duck.execute("detach serving")  # its connections go first: they may hold locks
                 _drop_staging(cursor, schemas, (LOADING,))
@@ -1114,6 +1158,12 @@ def publish(
     )
 
 
+SWAP_ATTEMPTS = 3
+# Lock conflicts worth another try: autovacuum starts on freshly loaded tables while the swap
+# takes them over; the rolled-back attempt left everything as it was.
+TRANSIENT = (psycopg2.errors.DeadlockDetected, psycopg2.errors.LockNotAvailable)
+
+
 def _swap_in(
     connection: psycopg2.extensions.connection,
     schemas: list[str],
@@ -1123,65 +1173,83 @@ def _swap_in(
     warehouse: Path,
     copied: list[CopiedTable],
 ) -> tuple[list[str], float, list[str]]:
-    """One transaction: old schemas renamed away, loaded ones renamed in, old ones dropped, the
-    policy applied, the publish logged. An old schema a BI session still holds a lock on is left
-    as `<schema>__replaced` (no grants) and dropped after the commit."""
+    """Swap the loaded schemas in (one transaction, retried on a lock conflict); drop what an
+    open BI session kept alive after the commit. On failure the loaded schemas are dropped."""
     connection.autocommit = False
-    left_over = []
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("set local lock_timeout = '10s'")
-            cursor.execute("select pg_advisory_xact_lock(%s)", [APPLY_LOCK])
-            cursor.execute("select nspname from pg_namespace where nspname = any(%s)", [schemas])
-            existing = {name for (name,) in cursor.fetchall()}
-            for schema in schemas:
-                if schema in existing:
-                    cursor.execute(f"alter schema {ident(schema)} rename to {ident(schema + REPLACED)}")
-                cursor.execute(f"alter schema {ident(schema + LOADING)} rename to {ident(schema)}")
-            for schema in sorted(existing):
-                cursor.execute("savepoint drop_replaced")
-                cursor.execute("set local lock_timeout = '2s'")
-                try:
-                    cursor.execute(f"drop schema {ident(schema + REPLACED)} cascade")
-                    cursor.execute("release savepoint drop_replaced")
-                except psycopg2.errors.LockNotAvailable:
-                    cursor.execute("rollback to savepoint drop_replaced")
-                    left_over.append(schema + REPLACED)
-            applying = time.perf_counter()
-            statements = _apply_in_transaction(cursor, policy, scopes, passwords)
-            apply_seconds = time.perf_counter() - applying
-            cursor.execute(
-                f"create table if not exists {qualified(PUBLISH_LOG)} (published_at timestamptz not null "
-                "default now(), warehouse text, schemas text, relations integer, rows bigint, "
-                "policy_statements integer)"
-            )
-            cursor.execute(
-                f"insert into {qualified(PUBLISH_LOG)} "
-                "(warehouse, schemas, relations, rows, policy_statements) values (%s, %s, %s, %s, %s)",
-                [
-                    str(warehouse),
-                    ",".join(schemas),
-                    len(copied),
-                    sum(t.rows for t in copied),
-                    len(statements),
-                ],
-            )
-        connection.commit()
-    except BaseException:
-        connection.rollback()
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            _drop_staging(cursor, schemas, (LOADING,))
-        raise
+    for attempt in range(1, SWAP_ATTEMPTS + 1):
+        try:
+            with connection.cursor() as cursor:
+                statements, apply_seconds, left_over = _swap_transaction(
+                    cursor, schemas, policy, scopes, passwords, warehouse, copied
+                )
+            connection.commit()
+            break
+        except BaseException as error:
+            connection.rollback()
+            if isinstance(error, TRANSIENT) and attempt < SWAP_ATTEMPTS:
+                time.sleep(attempt)
+                continue
+            connection.autocommit = True
+            with connection.cursor() as cursor:
+                _drop_staging(cursor, schemas, (LOADING,))
+            if isinstance(error, TRANSIENT):
+                cause = str(error).strip().splitlines()[0]
+                raise ServeError(
+                    f"swapping in {', '.join(schemas)} failed {attempt} times ({cause}); "
+                    "the serving schemas are unchanged"
+                ) from error
+            raise
     connection.autocommit = True
-    with connection.cursor() as cursor:
-        for schema in list(left_over):
-            try:
-                cursor.execute("set lock_timeout = '60s'")
-                cursor.execute(f"drop schema if exists {ident(schema)} cascade")
-                left_over.remove(schema)
-            except psycopg2.errors.LockNotAvailable:
-                pass
+    if left_over:
+        with connection.cursor() as cursor:
+            left_over = _drop_replaced(cursor)
+    return statements, apply_seconds, left_over
+
+
+def _swap_transaction(
+    cursor: psycopg2.extensions.cursor,
+    schemas: list[str],
+    policy: Policy,
+    scopes: list[tuple[str, int | None, int | None, str | None]],
+    passwords: Mapping[str, str],
+    warehouse: Path,
+    copied: list[CopiedTable],
+) -> tuple[list[str], float, list[str]]:
+    """Old schemas renamed away, loaded ones renamed in, old ones dropped, the policy applied, the
+    publish logged. An old schema a BI session still holds a lock on is left as
+    `<schema>__replaced_<n>` (the policy revokes its grants) and dropped after the commit."""
+    cursor.execute("set local lock_timeout = '10s'")
+    cursor.execute("select pg_advisory_xact_lock(%s)", [APPLY_LOCK])
+    cursor.execute("select nspname from pg_namespace where nspname = any(%s)", [schemas])
+    existing = {name for (name,) in cursor.fetchall()}
+    replaced = {schema: f"{schema}{REPLACED}_{time.time_ns()}" for schema in sorted(existing)}
+    for schema in schemas:
+        if schema in replaced:
+            cursor.execute(f"alter schema {ident(schema)} rename to {ident(replaced[schema])}")
+        cursor.execute(f"alter schema {ident(schema + LOADING)} rename to {ident(schema)}")
+    left_over = []
+    for old in replaced.values():
+        cursor.execute("savepoint drop_replaced")
+        cursor.execute("set local lock_timeout = '2s'")
+        try:
+            cursor.execute(f"drop schema {ident(old)} cascade")
+            cursor.execute("release savepoint drop_replaced")
+        except psycopg2.errors.LockNotAvailable:
+            cursor.execute("rollback to savepoint drop_replaced")
+            left_over.append(old)
+    applying = time.perf_counter()
+    statements = _apply_in_transaction(cursor, policy, scopes, passwords)
+    apply_seconds = time.perf_counter() - applying
+    cursor.execute(
+        f"create table if not exists {qualified(PUBLISH_LOG)} (published_at timestamptz not null "
+        "default now(), warehouse text, schemas text, relations integer, rows bigint, "
+        "policy_statements integer)"
+    )
+    cursor.execute(
+        f"insert into {qualified(PUBLISH_LOG)} "
+        "(warehouse, schemas, relations, rows, policy_statements) values (%s, %s, %s, %s, %s)",
+        [str(warehouse), ",".join(schemas), len(copied), sum(t.rows for t in copied), len(statements)],
+    )
     return statements, apply_seconds, left_over
 
 
