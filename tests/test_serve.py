@@ -654,3 +654,39 @@ def test_a_reader_in_an_open_transaction_does_not_block_the_publish(served: Serv
     assert publish(served.config, served.warehouse, ROOT, served.manifest).left_over == ()
     assert not admin(served, "select nspname from pg_namespace where nspname like '%\\_\\_replaced%'")
     assert apply(served.config, served.warehouse, ROOT, served.manifest) == []
+
+
+def test_swap_retries_a_deadlock_and_gives_up_cleanly(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sales_warehouse import serve
+
+    real = serve._swap_transaction
+    calls = []
+
+    def deadlock_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise psycopg2.errors.DeadlockDetected("deadlock detected")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(serve.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(serve, "_swap_transaction", deadlock_once)
+    oid = marts_oid(served)
+    publish(served.config, served.warehouse, ROOT, served.manifest)
+    assert len(calls) == 2 and marts_oid(served) != oid
+
+    def always(*args, **kwargs):
+        real(*args, **kwargs)  # the renames happen, then the transaction is rolled back
+        raise psycopg2.errors.DeadlockDetected("deadlock detected")
+
+    monkeypatch.setattr(serve, "_swap_transaction", always)
+    oid = marts_oid(served)
+    with pytest.raises(
+        ServeError,
+        match="swapping in marts, metrics, quality failed 3 times .deadlock detected.; the serving schemas are unchanged",
+    ):
+        publish(served.config, served.warehouse, ROOT, served.manifest)
+    assert marts_oid(served) == oid
+    assert not admin(served, "select nspname from pg_namespace where nspname ~ '__(loading|replaced)'")
+    assert apply(served.config, served.warehouse, ROOT, served.manifest) == []
