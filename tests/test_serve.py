@@ -690,3 +690,23 @@ def test_swap_retries_a_deadlock_and_gives_up_cleanly(
     assert marts_oid(served) == oid
     assert not admin(served, "select nspname from pg_namespace where nspname ~ '__(loading|replaced)'")
     assert apply(served.config, served.warehouse, ROOT, served.manifest) == []
+
+
+def test_an_encrypted_warehouse_is_published_with_its_key(
+    served: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sales_warehouse.encryption import KEY_VARIABLE, attach
+
+    key = "serve-test-key-0123456789abcdef"
+    encrypted = tmp_path / "encrypted.duckdb"
+    with duckdb.connect() as connection:
+        attach(connection, encrypted, key, "encrypted", make_default=False)
+        connection.execute(f"attach '{served.warehouse}' as plain (read_only)")
+        connection.execute("copy from database plain to encrypted")
+    monkeypatch.delenv(KEY_VARIABLE, raising=False)
+    with pytest.raises(ServeError, match=f"is encrypted: set {KEY_VARIABLE}"):
+        publish(served.config, encrypted, ROOT, served.manifest)
+    monkeypatch.setenv(KEY_VARIABLE, key)
+    report = publish(served.config, encrypted, ROOT, served.manifest)
+    assert report.rows == served.report.rows
+    assert apply(served.config, encrypted, ROOT, served.manifest) == []

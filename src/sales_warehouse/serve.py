@@ -42,6 +42,7 @@ import duckdb
 import psycopg2
 import psycopg2.errors
 
+from sales_warehouse.encryption import EncryptionError, attach_file
 from sales_warehouse.policy import ROLES, Policy, ServedModel, load_policy, login_scopes, scope_predicate
 
 DATABASE = "sales_warehouse"
@@ -883,14 +884,18 @@ def printable(statement: str) -> str:
 @contextmanager
 def _warehouse(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory DuckDB with the published warehouse attached read-only as `warehouse` (the
-    default catalog, so the policy's queries read it); the serving database is attached later."""
+    default catalog, so the policy's queries read it); the serving database is attached later.
+    PostgreSQL has no encryption at rest: an encrypted warehouse is served in clear from
+    data/serving (owner-only folders), so put that folder on an encrypted volume if it matters."""
     if not warehouse.exists():
         raise ServeError(f"no published warehouse at {warehouse}: run `make build` first")
     connection = duckdb.connect()
     try:
         connection.execute("set enable_progress_bar = false")
-        connection.execute(f"attach {literal(str(warehouse))} as warehouse (read_only)")
-        connection.execute("use warehouse")
+        try:  # with SALES_WAREHOUSE_ENCRYPTION_KEY set, the encrypted file is opened with it
+            attach_file(connection, warehouse, "warehouse", read_only=True, make_default=True)
+        except EncryptionError as error:
+            raise ServeError(str(error)) from None
         yield connection
     finally:
         connection.close()
