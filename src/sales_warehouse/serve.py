@@ -58,7 +58,8 @@ LOADING, REPLACED, NO_PII = "__loading", "__replaced", "__no_pii"
 MANAGED = "sales-warehouse"  # prefix of the comment on every role the policy manages
 QUAL_MARK = "sales-warehouse qual "  # + md5 of the policy's expression as PostgreSQL stores it
 APPLY_LOCK = 7_135_001  # advisory lock: one publish or apply at a time
-SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")
+# Every role the policy manages: no way around grants, no way to create anything.
+ROLE_ATTRIBUTES = "NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT"
 
 
 class ServeError(RuntimeError):
@@ -376,7 +377,6 @@ class Catalog:
     database: str
     roles: dict[str, RoleState] = field(default_factory=dict)
     memberships: frozenset[tuple[str, str]] = frozenset()  # (group, member)
-    databases: frozenset[str] = frozenset()
     database_grants: frozenset[Grant] = frozenset()
     schemas: frozenset[str] = frozenset()
     schema_grants: frozenset[Grant] = frozenset()
@@ -402,7 +402,6 @@ CATALOG_QUERIES: dict[str, str] = {
     "memberships": """
         select g.rolname, m.rolname from pg_auth_members am
         join pg_roles g on g.oid = am.roleid join pg_roles m on m.oid = am.member""",
-    "databases": "select datname from pg_database where datallowconn",
     "database_grants": f"""
         select d.datname, {_ROLE_NAME}, a.privilege_type, a.is_grantable, a.grantor = d.datdba
         from pg_database d, aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a
@@ -486,7 +485,6 @@ def read_catalog(cursor: psycopg2.extensions.cursor) -> Catalog:
         database=database,
         roles=roles,
         memberships=frozenset(rows("memberships")),
-        databases=frozenset(name for (name,) in rows("databases")),
         database_grants=frozenset(rows("database_grants")),
         schemas=frozenset(name for (name,) in rows("schemas")),
         schema_grants=frozenset(rows("schema_grants")),
@@ -550,10 +548,6 @@ class DesiredGrants:
     schema: frozenset[Grant]
     table: frozenset[Grant]
     column: frozenset[ColumnGrant]
-
-
-def login_role_attributes() -> str:
-    return "NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT"
 
 
 def desired_grants(policy: Policy, catalog: Catalog) -> DesiredGrants:
@@ -629,10 +623,10 @@ def _plan_roles(policy: Policy, catalog: Catalog, passwords: Mapping[str, str]) 
         login_sql = "LOGIN" if can_login else "NOLOGIN"
         if state is None:
             secret = f" PASSWORD {literal(scram_secret(password))}" if password else ""
-            statements.append(f"create role {ident(name)} {login_sql} {login_role_attributes()}{secret}")
+            statements.append(f"create role {ident(name)} {login_sql} {ROLE_ATTRIBUTES}{secret}")
         else:
             if state.login != can_login or state.attributes:
-                statements.append(f"alter role {ident(name)} {login_sql} {login_role_attributes()}")
+                statements.append(f"alter role {ident(name)} {login_sql} {ROLE_ATTRIBUTES}")
             if can_login and password and not scram_matches(state.password, password):
                 statements.append(f"alter role {ident(name)} password {literal(scram_secret(password))}")
             if not can_login and state.password is not None:
