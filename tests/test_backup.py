@@ -23,7 +23,7 @@ from sales_warehouse import backup as backup_module
 from sales_warehouse.backup import BackupError, backup_warehouse, content_checksum, quoted, restore_warehouse
 from sales_warehouse.checksums import differences, to_json, warehouse_checksums
 from sales_warehouse.cli import main
-from sales_warehouse.publish import record_publish
+from sales_warehouse.publish import build_lock, record_publish, warehouse_paths
 
 
 def schemas(path: Path) -> tuple[str, ...]:
@@ -201,6 +201,18 @@ def test_restore_refuses_to_overwrite_without_force(tmp_path: Path, capsys) -> N
     assert main(["restore", str(result.path), "--to", str(target), "--force"]) == 0
     assert not stale_wal.exists()
     assert exact_checksums(target) == exact_checksums(source)
+
+
+def test_restore_waits_for_no_build_it_refuses_while_one_runs(tmp_path: Path, capsys) -> None:
+    source = small_warehouse(tmp_path / "warehouse.duckdb")
+    result = backup_warehouse(source, tmp_path / "backups")
+    target = small_warehouse(tmp_path / "published" / "warehouse.duckdb", rows=7)
+    before = target.read_bytes()
+    with build_lock(warehouse_paths(target)):
+        assert main(["restore", str(result.path), "--to", str(target), "--force"]) == 1
+    error = capsys.readouterr().err
+    assert "another build" in error and error.count("\n") == 1, error
+    assert target.read_bytes() == before
 
 
 def test_pruning_keeps_the_newest_n_of_this_warehouse_only(tmp_path: Path, capsys) -> None:

@@ -45,7 +45,7 @@ from sales_warehouse.encryption import (
     key_fingerprint,
     parquet_key,
 )
-from sales_warehouse.publish import build_lock, warehouse_paths
+from sales_warehouse.publish import PublishError, build_lock, warehouse_paths
 
 FORMAT = "sales-warehouse-backup"
 FORMAT_VERSION = 1
@@ -501,28 +501,41 @@ def restore_warehouse(
     entries = verify_files(backup, manifest)
     target.parent.mkdir(parents=True, exist_ok=True)
     # A restore over the published warehouse must not race a build publishing a candidate over it.
-    with build_lock(warehouse_paths(target)):
-        temporary = target.with_name(target.name + ".restoring")
-        leftovers = [temporary, temporary.with_name(temporary.name + ".wal")]
+    try:
+        with build_lock(warehouse_paths(target)):
+            return _restore_locked(backup, target, manifest, entries, key, reading_key)
+    except PublishError as error:
+        raise BackupError(f"{error}; not restoring now") from None
+
+
+def _restore_locked(
+    backup: Path,
+    target: Path,
+    manifest: dict,
+    entries: list[TableEntry],
+    key: str | None,
+    reading_key: str | None,
+) -> RestoreResult:
+    temporary = target.with_name(target.name + ".restoring")
+    leftovers = [temporary, temporary.with_name(temporary.name + ".wal")]
+    for path in leftovers:
+        path.unlink(missing_ok=True)
+    try:
+        with _connection(reading_key) as connection:
+            _attach_warehouse(connection, temporary, manifest["catalog"], key, read_only=False)
+            restored, skipped = _load(connection, backup, manifest, entries)
+            connection.execute("checkpoint")
+        if leftovers[1].exists():
+            raise BackupError(
+                f"{temporary} still has a write-ahead log after the checkpoint; not replacing {target}"
+            )
+        # A stale log of the file being replaced must not replay onto the restored one.
+        target.with_name(target.name + ".wal").unlink(missing_ok=True)
+        os.replace(temporary, target)
+    except BaseException:
         for path in leftovers:
             path.unlink(missing_ok=True)
-        try:
-            with _connection(reading_key) as connection:
-                _attach_warehouse(connection, temporary, manifest["catalog"], key, read_only=False)
-                restored, skipped = _load(connection, backup, manifest, entries)
-                connection.execute("checkpoint")
-            if leftovers[1].exists():
-                raise BackupError(
-                    f"{temporary} still has a write-ahead log after the checkpoint; not replacing {target}"
-                )
-            target.with_name(target.name + ".wal").unlink(
-                missing_ok=True
-            )  # a stale log must not replay onto it
-            os.replace(temporary, target)
-        except BaseException:
-            for path in leftovers:
-                path.unlink(missing_ok=True)
-            raise
+        raise
     directory = os.open(target.parent, os.O_RDONLY)
     try:
         os.fsync(directory)
