@@ -8,8 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-import duckdb
-
+from sales_warehouse import encryption
 from sales_warehouse.policy import ROLES, PolicyError, access_matrix_markdown, load_policy
 from sales_warehouse.publish import find_project_dir
 
@@ -25,7 +24,7 @@ def _published(args: argparse.Namespace) -> Path:
 def _policy(args: argparse.Namespace):  # noqa: ANN202 - Policy
     published = _published(args)
     if published.exists():
-        with duckdb.connect(str(published), read_only=True) as warehouse:
+        with encryption.connect(str(published), read_only=True) as warehouse:
             return load_policy(_project_dir(args), warehouse)
     return load_policy(_project_dir(args))
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import duckdb
 
+from sales_warehouse import encryption
+
 SCHEMAS: tuple[str, ...] = ("marts", "quality", "metrics")
 FLOAT_TOLERANCE = 1e-9
 # Columns that say when something ran, not what the data is.
@@ -78,7 +80,9 @@ def _floats_equal(before: dict[str, float | None], after: dict[str, float | None
 
 
 def warehouse_checksums(path: Path, schemas: Iterable[str] = SCHEMAS) -> dict[str, TableChecksum]:
-    with duckdb.connect(str(path), read_only=True, config={"enable_external_access": False}) as connection:
+    with encryption.connect(
+        str(path), read_only=True, config={"enable_external_access": False}
+    ) as connection:
         tables = connection.execute(
             "select table_schema, table_name from information_schema.tables "
             f"where table_schema in ({', '.join('?' for _ in schemas)}) and table_type = 'BASE TABLE' "

@@ -540,5 +540,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sales_warehouse.encryption import EncryptionError
+
     args = build_parser().parse_args(argv)
-    return int(args.handler(args))
+    try:
+        return int(args.handler(args))
+    except EncryptionError as error:
+        print(f"sales-warehouse {args.command}: error: {error}", file=sys.stderr)
+        return 1

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
-
+from sales_warehouse import encryption
 from sales_warehouse.policy import Policy, PolicyError, check_role, load_policy, login_scopes, scope_predicate
 
 SOURCE = "published"
@@ -76,7 +75,7 @@ def write_extract(
     """Write the extract of `role` (and `login`) to `out` atomically; return what it holds."""
     if not published.exists():
         raise PolicyError(f"no published warehouse at {published}: run `make build` first")
-    with duckdb.connect(str(published), read_only=True) as warehouse:
+    with encryption.connect(str(published), read_only=True) as warehouse:
         policy = load_policy(project_dir, warehouse, manifest_path)
         scopes = login_scopes(policy, warehouse) if role in policy.scoped_roles else []
     statements = extract_statements(policy, role, login)
@@ -84,8 +83,8 @@ def write_extract(
     partial.unlink(missing_ok=True)
     extracted = []
     try:
-        with duckdb.connect(str(partial)) as connection:
-            connection.execute(f"attach '{published}' as {SOURCE} (read_only)")
+        with encryption.connect(str(partial)) as connection:
+            encryption.attach_file(connection, published, SOURCE, read_only=True)
             connection.execute(
                 "create temp table login_scopes "
                 "(login varchar, sales_rep_id bigint, team_id bigint, region_code varchar)"

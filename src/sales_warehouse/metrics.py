@@ -17,6 +17,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from sales_warehouse import encryption
+
 EXPORT_SCHEMA = "metrics"
 EXPORT_LOG = "saved_query_exports"
 # YAML files that define the semantic layer; a change to one of them makes the manifest stale.
@@ -222,7 +224,7 @@ def export_saved_queries(
     sql_dir.mkdir(parents=True, exist_ok=True)
     results: list[ExportResult] = []
     failures: list[ExportFailure] = []
-    with duckdb.connect(str(db_path)) as connection:
+    with encryption.connect(str(db_path)) as connection:
         engine = load_engine(manifest_path, connection)
         connection.execute(f"create schema if not exists {EXPORT_SCHEMA}")
         connection.execute(
@@ -254,7 +256,9 @@ def query_metrics(
     """Compile and run one metric query read-only; returns the SQL and the result."""
     check_manifest(manifest_path, project_dir)
     # A reader: read-only, no access to other host files (see publish.open_published).
-    with duckdb.connect(str(db_path), read_only=True, config={"enable_external_access": False}) as connection:
+    with encryption.connect(
+        str(db_path), read_only=True, config={"enable_external_access": False}
+    ) as connection:
         engine = load_engine(manifest_path, connection)
         try:
             sql = compile_sql(

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import duckdb
 
+from sales_warehouse import encryption
+
 CANDIDATE_SUFFIX = ".candidate.duckdb"
 BUILD_LOG_TABLE = "meta.publish_log"
 # Compact the candidate before publishing when more than this share of its blocks is free.
@@ -80,6 +82,19 @@ def build_lock(paths: WarehousePaths) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def check_key(paths: WarehousePaths) -> None:
+    """Fail before building when the configured key (or its absence) does not open the published file."""
+    if not paths.published.exists():
+        return
+    # An attachment in a fresh in-memory database: a connection to the path itself would clash with
+    # readers of this process that hold it open with another configuration.
+    with duckdb.connect() as probe:
+        try:
+            encryption.attach_file(probe, paths.published, "published", read_only=True)
+        except encryption.EncryptionError as error:
+            raise PublishError(str(error)) from None
+
+
 def prepare_candidate(paths: WarehousePaths) -> None:
     """Start the candidate from the published warehouse (or from nothing on the first build)."""
     for stale in (paths.candidate, paths.candidate.with_name(paths.candidate.name + ".wal")):
@@ -90,7 +105,7 @@ def prepare_candidate(paths: WarehousePaths) -> None:
 
 def record_publish(candidate: Path, steps: Sequence[str], started_at: datetime) -> None:
     """Write who/when into the candidate, then checkpoint it so it is one self-contained file."""
-    with duckdb.connect(str(candidate)) as connection:
+    with encryption.connect(str(candidate)) as connection:
         connection.execute("create schema if not exists meta")
         connection.execute(
             f"create table if not exists {BUILD_LOG_TABLE} "
@@ -105,7 +120,7 @@ def record_publish(candidate: Path, steps: Sequence[str], started_at: datetime) 
 
 def free_share(path: Path) -> float:
     """Share of the file's blocks that are free (left by tables that were replaced)."""
-    with duckdb.connect(str(path), read_only=True) as connection:
+    with encryption.connect(str(path), read_only=True) as connection:
         total, free = connection.execute(
             "select total_blocks, free_blocks from pragma_database_size()"
         ).fetchone()
@@ -124,8 +139,8 @@ def compact(candidate: Path, max_free_share: float) -> bool:
     compacted = candidate.with_name(candidate.name + ".compact")
     for stale in (compacted, compacted.with_name(compacted.name + ".wal")):
         stale.unlink(missing_ok=True)
-    with duckdb.connect(str(compacted)) as connection:
-        connection.execute(f"attach '{candidate}' as candidate (read_only)")
+    with encryption.connect(str(compacted)) as connection:
+        encryption.attach_file(connection, candidate, "candidate", read_only=True)
         database = connection.execute("select current_database()").fetchone()[0]
         connection.execute(f'copy from database candidate to "{database}"')
         connection.execute("detach candidate")
@@ -188,6 +203,7 @@ def build_and_publish(
     plan = (steps or (lambda p: default_steps(project_dir, p.candidate)))(paths)
     with build_lock(paths):
         try:
+            check_key(paths)
             if prepare:
                 prepare_candidate(paths)
             elif not paths.candidate.exists():
@@ -223,4 +239,4 @@ def failure_line(paths: WarehousePaths, error: BaseException) -> str:
 def open_published(path: Path) -> duckdb.DuckDBPyConnection:
     """A connection for readers (BI tools, reports): read-only, and no access to other files on the
     host (a read-only connection with external access on could still read_csv('/etc/passwd'))."""
-    return duckdb.connect(str(path), read_only=True, config={"enable_external_access": False})
+    return encryption.connect(str(path), read_only=True, config={"enable_external_access": False})

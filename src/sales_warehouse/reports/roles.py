@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from sales_warehouse import encryption
 from sales_warehouse.publish import open_published
 from sales_warehouse.reports.pages import PageSource
 from sales_warehouse.reports.queries import NOT_CODE
@@ -35,7 +36,7 @@ class View:
 def _role_view(published: Path, project_dir: Path, manifest: Path, role: str) -> dict[str, frozenset[str]]:
     from sales_warehouse.policy import load_policy
 
-    with duckdb.connect(str(published), read_only=True) as warehouse:
+    with encryption.connect(str(published), read_only=True) as warehouse:
         policy = load_policy(project_dir, warehouse, manifest)
     return {
         model.relation: frozenset(model.columns) - frozenset(policy.visible_columns(role, model))
