@@ -17,6 +17,9 @@ Three parts:
   grants, column grants that leave personal-data columns out (plus a `<model>__no_pii` view),
   row-level security through governance.login_scopes, and the revoke of everything else, PUBLIC
   included. Applying twice changes nothing; a grant added by hand is gone on the next apply.
+- The audit trail: the server itself logs every connection, disconnection and statement as CSV
+  under run/log (settings in sales_warehouse.conf, rewritten on `start`); sales_warehouse.audit
+  loads it into governance.access_log at the end of each publish (AUDIT_READER reads it).
 """
 
 from __future__ import annotations
@@ -57,6 +60,18 @@ PUBLISH_LOG = f"{GOVERNANCE}.publish_log"
 LOADING, REPLACED, NO_PII = "__loading", "__replaced", "__no_pii"
 MANAGED = "sales-warehouse"  # prefix of the comment on every role the policy manages
 QUAL_MARK = "sales-warehouse qual "  # + md5 of the policy's expression as PostgreSQL stores it
+# The audit trail's relations (sales_warehouse.audit): granted to AUDIT_READER only, and like every
+# grant the policy gives, anyone else's is revoked on the next apply.
+AUDIT_READER = "analytics_engineer"
+AUDIT_RELATIONS = tuple(
+    f"{GOVERNANCE}.{name}"
+    for name in (
+        "access_log",
+        "served_relations",
+        "personal_data_reads_last_month",
+        "unused_relations_30_days",
+    )
+)
 APPLY_LOCK = 7_135_001  # advisory lock: one publish or apply at a time
 # Every role the policy manages: no way around grants, no way to create anything.
 ROLE_ATTRIBUTES = "NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT"
@@ -90,6 +105,11 @@ class ServeConfig:
     @property
     def log_file(self) -> Path:
         return self.run_dir / "postgres.log"
+
+    @property
+    def log_dir(self) -> Path:
+        """The audit trail: the server's CSV logs (logging_collector, one file per day or restart)."""
+        return self.run_dir / "log"
 
     @property
     def logins_file(self) -> Path:
@@ -162,8 +182,37 @@ wal_level = minimal
 max_wal_senders = 0
 max_wal_size = '2GB'
 log_lock_waits = on
+# Audit trail (sales_warehouse.audit loads it into governance.access_log): every connection,
+# disconnection and statement, as CSV under run/log. Permission-denied errors are logged as ERROR
+# with their statement (log_min_error_statement = error, the default).
+logging_collector = on
+log_destination = 'csvlog'
+log_directory = '{config.log_dir}'
+log_filename = 'postgresql-%Y-%m-%d_%H%M%S.log'
+log_file_mode = 0600
+log_rotation_age = '1d'
+log_rotation_size = '100MB'
+log_connections = on
+log_disconnections = on
+log_statement = 'all'
+log_min_error_statement = error
 """
     return {"pg_hba.conf": hba, "pg_ident.conf": ident, "sales_warehouse.conf": settings}
+
+
+def _refresh_settings(config: ServeConfig) -> bool:
+    """Rewrite sales_warehouse.conf when it differs from this version's, so an existing cluster
+    gets new settings (the audit trail's) on its next start or reload. True when it changed."""
+    path = config.pgdata / "sales_warehouse.conf"
+    text = server_files(config)["sales_warehouse.conf"]
+    if path.exists() and path.read_text() == text:
+        return False
+    _write_server_file(path, text)
+    main = config.pgdata / "postgresql.conf"
+    if "include 'sales_warehouse.conf'" not in main.read_text():
+        with open(main, "a") as handle:
+            handle.write("\ninclude 'sales_warehouse.conf'\n")
+    return True
 
 
 def initialise(config: ServeConfig) -> bool:
@@ -232,6 +281,7 @@ def start(config: ServeConfig) -> str:
             f"the cluster in {config.pgdata} is already running on port {status.port}, not {config.port}: "
             "`sales-warehouse serve stop` first, or set SALES_WAREHOUSE_SERVE_PORT"
         )
+    changed = _refresh_settings(config)
     if not status.running:
         _server_owned_dir(config.run_dir)
         result = _run_server_tool(
@@ -247,11 +297,22 @@ def start(config: ServeConfig) -> str:
             cursor.execute("select 1 from pg_database where datname = %s", [config.database])
             if cursor.fetchone() is None:
                 cursor.execute(f"create database {ident(config.database)}")
+            if changed and status.running:
+                cursor.execute("select pg_reload_conf()")
+            cursor.execute("select setting from pg_settings where name = 'logging_collector'")
+            collecting = cursor.fetchone()[0] == "on"
     finally:
         connection.close()
     state = "initialised and started" if created else ("already running" if status.running else "started")
+    note = (
+        ""
+        if collecting
+        else "; the audit log (logging_collector) starts with the next restart: "
+        "`sales-warehouse serve stop` then `serve start`"
+    )
     return (
-        f"PostgreSQL {state}: {config.host}:{config.port}, database {config.database}, data {config.pgdata}"
+        f"PostgreSQL {state}: {config.host}:{config.port}, database {config.database}, "
+        f"data {config.pgdata}{note}"
     )
 
 
@@ -576,6 +637,10 @@ def desired_grants(policy: Policy, catalog: Catalog) -> DesiredGrants:
     for role in policy.scoped_roles:
         schema.add((GOVERNANCE, role, "USAGE", False, True))
         table.add((LOGIN_SCOPES, role, "SELECT", False, True))
+    audit = [relation for relation in AUDIT_RELATIONS if relation in catalog.relations]
+    if audit:  # the audit trail (sales_warehouse.audit): its reader only
+        schema.add((GOVERNANCE, AUDIT_READER, "USAGE", False, True))
+        table.update((relation, AUDIT_READER, "SELECT", False, True) for relation in audit)
     database = {(catalog.database, role, "CONNECT", False, True) for role in ROLES}
     schema = {grant for grant in schema if grant[0] in catalog.schemas or grant[0] == GOVERNANCE}
     return DesiredGrants(frozenset(database), frozenset(schema), frozenset(table), frozenset(column))
@@ -966,6 +1031,8 @@ class PublishReport:
     statements: tuple[str, ...]
     logins: tuple[tuple[str, str], ...] = ()  # (login, role) of the policy's demo logins
     left_over: tuple[str, ...] = ()
+    audit_rows: int | None = None  # access-log rows loaded after the publish (None: failed)
+    audit_error: str | None = None
 
     @property
     def rows(self) -> int:
@@ -1146,14 +1213,24 @@ def publish(
         finally:
             cursor.close()
             connection.close()
+    swap_seconds = time.perf_counter() - swap_began - apply_seconds
+    from sales_warehouse.audit import AuditError, load_access_log
+
+    audit_rows, audit_error = None, None
+    try:  # the serving copy is published; a failed audit load is reported, not a failed publish
+        audit_rows = load_access_log(config, policy).rows
+    except (AuditError, ServeError, psycopg2.Error) as error:
+        audit_error = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return PublishReport(
         tuple(copied),
         copy_seconds,
-        time.perf_counter() - swap_began - apply_seconds,
+        swap_seconds,
         apply_seconds,
         tuple(statements),
         tuple((login.name, login.role) for login in policy.logins),
         tuple(left_over),
+        audit_rows,
+        audit_error,
     )
 
 
