@@ -536,6 +536,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sales_warehouse.backup_cli import add_backup_commands
 
     add_backup_commands(commands)
+    from sales_warehouse.audit_cli import add_audit_commands
+
+    add_audit_commands(commands)
     return parser
 
 
