@@ -8,6 +8,7 @@ export and check that readers keep the last good warehouse and are never blocked
 from __future__ import annotations
 
 import hashlib
+import signal
 import subprocess
 import sys
 import threading
@@ -90,8 +91,14 @@ def test_an_interrupted_build_publishes_nothing(tmp_path: Path) -> None:
     publish(published, write_step(1))
     before = digest(published)
     interrupt = Step("interrupted", (PYTHON, "-c", "import os, signal; os.kill(os.getppid(), signal.SIGINT)"))
-    with pytest.raises(PublishError, match="interrupted"):
-        publish(published, write_step(2), interrupt, write_step(3))
+    # Ctrl-C's default behaviour, also when this process inherited SIGINT ignored (a shell starts
+    # background jobs that way, and Python then installs no KeyboardInterrupt handler).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(PublishError, match="interrupted"):
+            publish(published, write_step(2), interrupt, write_step(3))
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert digest(published) == before
 
 
