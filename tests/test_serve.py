@@ -710,3 +710,32 @@ def test_an_encrypted_warehouse_is_published_with_its_key(
     report = publish(served.config, encrypted, ROOT, served.manifest)
     assert report.rows == served.report.rows
     assert apply(served.config, encrypted, ROOT, served.manifest) == []
+
+
+def test_serving_needs_no_backup_dropped_schemas_come_back_from_the_warehouse(
+    served: Served, warehouse_frames
+) -> None:
+    # The README says the serving database needs no backup: losing every served schema and the
+    # governance mapping is repaired by a publish from the warehouse, with the same counts and grants.
+    admin(
+        served,
+        "drop schema marts cascade",
+        "drop schema quality cascade",
+        "drop schema metrics cascade",
+        "drop schema governance cascade",
+    )
+    report = publish(served.config, served.warehouse, ROOT, served.manifest)
+    assert {table.relation for table in report.tables} == set(served.policy.models)
+    for relation in served.policy.models:
+        counted = admin(served, f"select count(*) from {relation}")[0][0]
+        assert counted == len(warehouse_frames[relation]), relation
+    finance = login_session(served, "finance_demo")
+    assert rows(finance, "select count(*) from marts.fct_orders")[0][0] == len(
+        warehouse_frames["marts.fct_orders"]
+    )
+    denied(finance, "select email from marts.dim_customers")
+    finance.close()
+    rep = login_session(served, "rep_demo")
+    scoped = rows(rep, "select count(*) from marts.fct_orders")[0][0]
+    assert 0 < scoped < len(warehouse_frames["marts.fct_orders"])
+    rep.close()
