@@ -35,6 +35,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sales_warehouse.frames import fetch_compact
+
 EFFECT_COLUMNS: dict[str, str] = {
     "category": "varchar",
     "line_count": "integer",
@@ -192,28 +194,12 @@ def guidance(elasticity: float, low: float, high: float, lift_low: float, lift_h
     return f"{price}; {promo}"
 
 
-def sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def compact_lines(lines: duckdb.DuckDBPyRelation) -> pd.DataFrame:
     """The order lines as category_effects needs them: only LINE_COLUMNS, the text ones as
-    categoricals (their distinct values, sorted, as the ENUM's levels), numbers as DuckDB types
+    categoricals (their distinct values, sorted, as the categories), numbers as DuckDB types
     them (quantity int32, prices float64). At ten million lines this is ~0.3 GB of pandas
     instead of the several GB that `.df()` of every column costs."""
-    expressions = []
-    for column in LINE_COLUMNS:
-        quoted = '"' + column.replace('"', '""') + '"'
-        if column in ENUM_COLUMNS:
-            values = sorted(
-                value for (value,) in lines.project(quoted).distinct().fetchall() if value is not None
-            )
-            if values:
-                levels = ", ".join(sql_string(str(value)) for value in values)
-                expressions.append(f"cast({quoted} as enum({levels})) as {quoted}")
-                continue
-        expressions.append(quoted)
-    return lines.project(", ".join(expressions)).df()
+    return fetch_compact(lines, LINE_COLUMNS, ENUM_COLUMNS)
 
 
 def category_rows(category: pd.Series) -> list[tuple[object, np.ndarray]]:
