@@ -84,68 +84,73 @@ flagged as (
 
 ),
 
-customer_sequence as (
+sequenced as (
 
     select
-        order_id,
-        row_number() over (partition by customer_id order by placed_at, order_id) as customer_order_number
+        *,
+        {#- One pass, no self-join: numbered among the customer's own orders that are not credit
+            notes (the partition keeps the others apart, and they get no number). #}
+        case
+            when customer_id is not null and not is_credit_note
+                then row_number() over (
+                    partition by customer_id, customer_id is not null and not is_credit_note
+                    order by placed_at, order_id
+                )
+        end as customer_order_number
     from flagged
-    where customer_id is not null and not is_credit_note
 
 ),
 
 final as (
 
     select
-        flagged.order_id,
-        flagged.customer_id,
-        flagged.sales_rep_id,
-        flagged.campaign_id,
-        flagged.credited_order_id,
-        flagged.channel,
-        flagged.status as order_status,
-        flagged.is_revenue,
-        flagged.is_revenue and not flagged.is_credit_note and not flagged.is_fully_credited as is_counted_order,
-        flagged.is_cancelled,
-        flagged.is_credit_note,
-        flagged.is_fully_credited,
-        flagged.is_guest_order,
-        flagged.campaign_id is not null as is_promotion,
-        flagged.has_disordered_timestamps,
-        customer_sequence.customer_order_number,
-        coalesce(customer_sequence.customer_order_number = 1, false) as is_first_order,
-        coalesce(flagged.line_count, 0) as line_count,
-        coalesce(flagged.units, 0)::bigint as units,
-        coalesce(flagged.gross_amount, 0)::decimal(18, 2) as gross_amount,
-        coalesce(flagged.discount_amount, 0)::decimal(18, 2) as discount_amount,
-        coalesce(flagged.net_amount, 0)::decimal(18, 2) as net_amount,
-        flagged.credited_net_amount::decimal(18, 2) as credited_net_amount,
-        case when flagged.line_count > 0 then flagged.cost_amount end::decimal(18, 2) as cost_amount,
-        case when flagged.line_count > 0 then flagged.margin_amount end::decimal(18, 2) as margin_amount,
-        flagged.placed_date,
-        flagged.placed_at,
-        flagged.paid_at,
-        flagged.shipped_at,
-        flagged.delivered_at,
+        sequenced.order_id,
+        sequenced.customer_id,
+        sequenced.sales_rep_id,
+        sequenced.campaign_id,
+        sequenced.credited_order_id,
+        sequenced.channel,
+        sequenced.status as order_status,
+        sequenced.is_revenue,
+        sequenced.is_revenue and not sequenced.is_credit_note and not sequenced.is_fully_credited as is_counted_order,
+        sequenced.is_cancelled,
+        sequenced.is_credit_note,
+        sequenced.is_fully_credited,
+        sequenced.is_guest_order,
+        sequenced.campaign_id is not null as is_promotion,
+        sequenced.has_disordered_timestamps,
+        sequenced.customer_order_number,
+        coalesce(sequenced.customer_order_number = 1, false) as is_first_order,
+        coalesce(sequenced.line_count, 0) as line_count,
+        coalesce(sequenced.units, 0)::bigint as units,
+        coalesce(sequenced.gross_amount, 0)::decimal(18, 2) as gross_amount,
+        coalesce(sequenced.discount_amount, 0)::decimal(18, 2) as discount_amount,
+        coalesce(sequenced.net_amount, 0)::decimal(18, 2) as net_amount,
+        sequenced.credited_net_amount::decimal(18, 2) as credited_net_amount,
+        case when sequenced.line_count > 0 then sequenced.cost_amount end::decimal(18, 2) as cost_amount,
+        case when sequenced.line_count > 0 then sequenced.margin_amount end::decimal(18, 2) as margin_amount,
+        sequenced.placed_date,
+        sequenced.placed_at,
+        sequenced.paid_at,
+        sequenced.shipped_at,
+        sequenced.delivered_at,
         case
-            when flagged.paid_at >= flagged.placed_at
-                then {{ dbt.datediff('flagged.placed_at', 'flagged.paid_at', 'minute') }}
+            when sequenced.paid_at >= sequenced.placed_at
+                then {{ dbt.datediff('sequenced.placed_at', 'sequenced.paid_at', 'minute') }}
         end as minutes_to_pay,
         case
-            when flagged.shipped_at >= flagged.paid_at
-                then {{ elapsed_hours('flagged.paid_at', 'flagged.shipped_at') }}
+            when sequenced.shipped_at >= sequenced.paid_at
+                then {{ elapsed_hours('sequenced.paid_at', 'sequenced.shipped_at') }}
         end as hours_to_ship,
         case
-            when flagged.delivered_at >= flagged.shipped_at
-                then {{ elapsed_hours('flagged.shipped_at', 'flagged.delivered_at') }}
+            when sequenced.delivered_at >= sequenced.shipped_at
+                then {{ elapsed_hours('sequenced.shipped_at', 'sequenced.delivered_at') }}
         end as hours_to_deliver,
         case
-            when flagged.delivered_at >= flagged.placed_at
-                then {{ elapsed_days('flagged.placed_at', 'flagged.delivered_at') }}
+            when sequenced.delivered_at >= sequenced.placed_at
+                then {{ elapsed_days('sequenced.placed_at', 'sequenced.delivered_at') }}
         end as days_to_deliver
-    from flagged
-    left join customer_sequence
-        on flagged.order_id = customer_sequence.order_id
+    from sequenced
 
 )
 
