@@ -148,7 +148,7 @@ def _build(args: argparse.Namespace) -> int:
     dbt_args = [item for item in args.dbt_args if item != "--"]
 
     def plan(paths: object) -> list[Step]:
-        steps = default_steps(project, warehouse_paths(published).candidate, dbt_args)
+        steps = default_steps(project, warehouse_paths(published).candidate, dbt_args, args.unit_tests)
         return steps if args.command == "build" else steps[1:]
 
     try:
@@ -444,9 +444,14 @@ def build_parser() -> argparse.ArgumentParser:
         )
         command.add_argument("--db", default=None, help="published DuckDB file (default $SALES_WAREHOUSE_DB)")
         if name == "build":
+            command.add_argument(
+                "--unit-tests",
+                action="store_true",
+                help="also run dbt's unit tests (fixed inputs, not the data: by default only CI runs them)",
+            )
             command.add_argument("dbt_args", nargs=argparse.REMAINDER, help="passed to dbt build after --")
         else:
-            command.set_defaults(dbt_args=[])
+            command.set_defaults(dbt_args=[], unit_tests=False)
         command.set_defaults(handler=_build)
 
     checksums = commands.add_parser(
