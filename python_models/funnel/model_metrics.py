@@ -13,6 +13,7 @@ from sales_warehouse.scoring import (
     VISIT_INPUT_COLUMNS,
     ScoringConfig,
     model_metrics,
+    recent_closed_deals,
 )
 
 
@@ -22,7 +23,10 @@ def model(dbt, session):
     # the same stage visits, and side by side they were the build's memory peak (4.5 GB at 10M
     # order lines, 10 GB at 30M).
     dbt.ref("opportunity_scores")
-    visits_relation = dbt.ref("int_opportunity_stage_visits_featurized")
+    # Bounded memory: open deals and the var('scoring_max_closed_deals') most recently closed.
+    visits_relation = recent_closed_deals(
+        dbt.ref("int_opportunity_stage_visits_featurized"), int(dbt.config.get("scoring_max_closed_deals"))
+    )
     # Text features as categoricals: the same values in a fraction of the memory.
     visits = fetch_compact(visits_relation, VISIT_INPUT_COLUMNS, CATEGORICAL_FEATURES)
 

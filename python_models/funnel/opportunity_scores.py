@@ -13,12 +13,16 @@ from sales_warehouse.scoring import (
     VISIT_INPUT_COLUMNS,
     ScoringConfig,
     opportunity_scores,
+    recent_closed_deals,
 )
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    visits_relation = dbt.ref("int_opportunity_stage_visits_featurized")
+    # Bounded memory: open deals and the var('scoring_max_closed_deals') most recently closed.
+    visits_relation = recent_closed_deals(
+        dbt.ref("int_opportunity_stage_visits_featurized"), int(dbt.config.get("scoring_max_closed_deals"))
+    )
     # Text features as categoricals: the same values in a fraction of the memory.
     visits = fetch_compact(visits_relation, VISIT_INPUT_COLUMNS, CATEGORICAL_FEATURES)
 

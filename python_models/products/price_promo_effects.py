@@ -6,6 +6,7 @@ from sales_warehouse.elasticity import (
     ElasticityConfig,
     category_effects,
     compact_lines,
+    sampled_customers,
 )
 
 
@@ -13,7 +14,12 @@ def model(dbt, session):
     dbt.config(materialized="table")
     # Only the seven columns the estimator reads, text as categoricals: `.df()` of every column
     # of ten million lines cost ~6 GB of pandas objects.
-    lines = compact_lines(dbt.ref("int_order_lines_effective_priced"))
+    # Bounded memory: above var('elasticity_max_lines') lines, a fixed subset of whole customers.
+    lines = compact_lines(
+        sampled_customers(
+            dbt.ref("int_order_lines_effective_priced"), int(dbt.config.get("elasticity_max_lines"))
+        )
+    )
 
     effects = category_effects(
         lines,

@@ -28,6 +28,7 @@ a business-customer control) is reported next to it as the naive estimate.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import duckdb
@@ -36,6 +37,8 @@ import pandas as pd
 from scipy import stats
 
 from sales_warehouse.frames import fetch_compact
+
+logger = logging.getLogger(__name__)
 
 EFFECT_COLUMNS: dict[str, str] = {
     "category": "varchar",
@@ -192,6 +195,28 @@ def guidance(elasticity: float, low: float, high: float, lift_low: float, lift_h
     else:
         promo = "promotions add nothing measurable beyond their discount"
     return f"{price}; {promo}"
+
+
+def sampled_customers(lines: duckdb.DuckDBPyRelation, max_lines: int) -> duckdb.DuckDBPyRelation:
+    """Every line of a fixed subset of customers, about `max_lines` lines in all; the relation
+    itself when it has no more lines. The subset is customer_id modulo 1000 below a threshold:
+    whole customers, so each fixed effect keeps all its lines and the estimator stays consistent
+    (only the intervals widen); the same customers on every run."""
+    if max_lines < 1:
+        raise ValueError(f"max_lines must be >= 1, got {max_lines}")
+    line_count = lines.aggregate("count(*)").fetchone()[0]  # type: ignore[index]
+    if line_count <= max_lines:
+        return lines
+    per_mille = max(1, max_lines * 1000 // line_count)
+    logger.info(
+        "price_promo_effects: %d lines, above the %d-line bound: estimating on the customers whose "
+        "id modulo 1000 is below %d (about %d lines)",
+        line_count,
+        max_lines,
+        per_mille,
+        line_count * per_mille // 1000,
+    )
+    return lines.filter(f"customer_id % 1000 < {per_mille}")
 
 
 def compact_lines(lines: duckdb.DuckDBPyRelation) -> pd.DataFrame:

@@ -25,6 +25,12 @@ on one class. `evaluate` and `score_open` then raise NotEnoughData; the dbt-faci
 `scoring_status` rows (value 0, the reason in `detail`), and both log the reason as a warning.
 A metric that is undefined (the AUC of a held-out period with one class) is left out, and the
 status row says so, instead of being stored as null.
+
+Bounded memory: the dbt models learn from the visits of the `max_closed_deals` most recently
+closed deals (var scoring_max_closed_deals) and score every open deal (recent_closed_deals). The
+fits' memory grows with the rows they read; the cap keeps a build within its memory budget at
+any data volume, and the most recent deals are the ones that describe today's pipeline. Below
+the cap (the demo, and ~10M order lines) nothing is left out.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import duckdb
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -136,6 +143,36 @@ NO_STAGE_HISTORY = (
     "no open-stage history: int_opportunity_stage_visits_featurized has no rows (no opportunity "
     "stage history, or only closing stages)"
 )
+
+
+def recent_closed_deals(visits: duckdb.DuckDBPyRelation, max_closed_deals: int) -> duckdb.DuckDBPyRelation:
+    """The visits of open deals and of the `max_closed_deals` most recently closed deals (latest
+    close time first, then the highest id); the relation itself when it has no more closed deals.
+    Reads only the closed deals' ids and close times to find the boundary."""
+    if max_closed_deals < 1:
+        raise ValueError(f"max_closed_deals must be >= 1, got {max_closed_deals}")
+    deals = visits.filter("is_closed").aggregate(
+        "opportunity_id, max(opportunity_closed_at) as closed_at", "opportunity_id"
+    )
+    closed_count = deals.aggregate("count(*)").fetchone()[0]  # type: ignore[index]
+    if closed_count <= max_closed_deals:
+        return visits
+    opportunity_id, closed_at = (
+        deals.order("closed_at desc nulls last, opportunity_id desc")
+        .limit(1, offset=max_closed_deals - 1)
+        .fetchone()
+    )  # type: ignore[misc]
+    logger.info(
+        "win model: learning from the %d most recently closed of %d closed deals (closed at or after %s)",
+        max_closed_deals,
+        closed_count,
+        closed_at,
+    )
+    boundary = f"timestamp '{pd.Timestamp(closed_at).isoformat(sep=' ')}'"
+    return visits.filter(
+        f"not is_closed or opportunity_closed_at > {boundary} "
+        f"or (opportunity_closed_at = {boundary} and opportunity_id >= {int(opportunity_id)})"
+    )
 
 
 def smoothed_rate(successes: pd.Series, trials: pd.Series, prior: pd.Series, weight: float) -> pd.Series:

@@ -1,0 +1,84 @@
+"""The Python models' bounded inputs: the win model's most recent closed deals
+(scoring.recent_closed_deals) and price_promo_effects' customer subset
+(elasticity.sampled_customers). Known answers on small relations, then the demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from sales_warehouse.elasticity import sampled_customers
+from sales_warehouse.scoring import ScoringConfig, opportunity_scores, recent_closed_deals
+
+VISITS = """
+select * from (values
+    (1, 'qualify',     true,  timestamp '2025-01-10 00:00:00'),
+    (1, 'propose',     true,  timestamp '2025-01-10 00:00:00'),
+    (2, 'qualify',     true,  timestamp '2025-03-01 00:00:00'),
+    (3, 'qualify',     true,  timestamp '2025-03-01 00:00:00'),
+    (4, 'qualify',     true,  timestamp '2025-02-01 00:00:00'),
+    (5, 'qualify',     false, null),
+    (6, 'propose',     false, null)
+) as visits(opportunity_id, stage_name, is_closed, opportunity_closed_at)
+"""
+
+
+def kept(relation: duckdb.DuckDBPyRelation) -> list[tuple[int, str]]:
+    return sorted(relation.project("opportunity_id, stage_name").fetchall())
+
+
+def test_keeps_open_deals_and_the_latest_closed_ones_ties_by_id() -> None:
+    with duckdb.connect() as con:
+        visits = con.sql(VISITS)
+        # Deals by close time, latest first: 3 and 2 (same time, higher id first), 4, then 1.
+        assert kept(recent_closed_deals(visits, 1)) == [(3, "qualify"), (5, "qualify"), (6, "propose")]
+        assert kept(recent_closed_deals(visits, 2)) == [
+            (2, "qualify"),
+            (3, "qualify"),
+            (5, "qualify"),
+            (6, "propose"),
+        ]
+        # Every visit of a kept deal stays (deal 1 has two).
+        assert (1, "propose") in kept(recent_closed_deals(visits, 4))
+
+
+def test_no_more_closed_deals_than_the_bound_returns_the_relation() -> None:
+    with duckdb.connect() as con:
+        visits = con.sql(VISITS)
+        assert recent_closed_deals(visits, 4) is visits
+        with pytest.raises(ValueError, match="max_closed_deals"):
+            recent_closed_deals(visits, 0)
+
+
+def test_sampled_customers_keeps_whole_customers_below_the_threshold() -> None:
+    with duckdb.connect() as con:
+        # 3,000 customers, two lines each: 6,000 lines.
+        lines = con.sql("select range // 2 as customer_id, range as line from range(6000)")
+        assert sampled_customers(lines, 6000) is lines
+        sample = sampled_customers(lines, 3000)  # 500 per mille: ids whose last three digits < 500
+        ids = [row[0] for row in sample.project("customer_id").distinct().fetchall()]
+        assert len(ids) == 1500 and all(customer_id % 1000 < 500 for customer_id in ids)
+        assert sample.aggregate("count(*)").fetchone()[0] == 3000  # both lines of each
+        with pytest.raises(ValueError, match="max_lines"):
+            sampled_customers(lines, 0)
+
+
+def test_the_win_model_still_scores_every_open_deal_from_fewer_closed_deals(
+    demo_warehouse: tuple[Path, Path],
+) -> None:
+    db, _ = demo_warehouse
+    with duckdb.connect(str(db), read_only=True) as con:
+        visits = con.sql("select * from intermediate.int_opportunity_stage_visits_featurized")
+        closed = visits.filter("is_closed").aggregate("count(distinct opportunity_id)").fetchone()[0]
+        bounded = recent_closed_deals(visits, closed // 3)
+        frame, full = bounded.df(), visits.df()
+    assert frame.loc[frame["is_closed"], "opportunity_id"].nunique() == closed // 3
+    # The kept deals are the latest closed: none closed before the earliest kept close time.
+    boundary = frame.loc[frame["is_closed"], "opportunity_closed_at"].min()
+    dropped = full.loc[full["is_closed"] & ~full["opportunity_id"].isin(frame["opportunity_id"])]
+    assert (dropped["opportunity_closed_at"] <= boundary).all()
+    scores = opportunity_scores(frame, ScoringConfig())
+    assert set(scores["opportunity_id"]) == set(opportunity_scores(full, ScoringConfig())["opportunity_id"])
+    assert len(scores) > 0
