@@ -18,7 +18,10 @@ import yaml
 from sklearn.metrics import adjusted_rand_score
 
 from sales_warehouse.casting import typed_projection
+from sales_warehouse.frames import fetch_compact
 from sales_warehouse.segmentation import (
+    MIX_COLUMNS,
+    MIX_TEXT_COLUMNS,
     PROFILE_COLUMNS,
     SEGMENT_COLUMNS,
     SMALL_SEGMENT_NAME,
@@ -391,6 +394,34 @@ def test_profiles_from_stored_segments_match_the_segmentation_run() -> None:
 def test_config_rejects_bad_ranges() -> None:
     with pytest.raises(ValueError, match="k_min"):
         SegmentationConfig(k_min=5, k_max=4)
+
+
+def test_compact_mix_gives_the_same_segments_and_profiles(
+    demo_warehouse: tuple[Path, Path], demo_inputs
+) -> None:
+    """The dbt models fetch the mix's text as categoricals (fetch_compact): the same segments and
+    profiles, bit for bit, as from plain strings, in less memory."""
+    behaviour, plain, _ = demo_inputs
+    db, _ = demo_warehouse
+    with duckdb.connect(str(db), read_only=True) as con:
+        relation = con.sql(
+            "select * from intermediate.int_customers_purchase_mix_counted "
+            "order by customer_id, mix_dimension, mix_value"
+        )
+        compact = fetch_compact(relation, MIX_COLUMNS, MIX_TEXT_COLUMNS)
+    assert isinstance(compact["mix_value"].dtype, pd.CategoricalDtype)
+    assert compact.memory_usage(deep=True).sum() < plain.memory_usage(deep=True).sum() / 2
+    config = SegmentationConfig()
+    from_compact, from_plain = (
+        segment_customers(behaviour, compact, config),
+        segment_customers(behaviour, plain, config),
+    )
+    pd.testing.assert_frame_equal(from_compact.segments, from_plain.segments, check_exact=True)
+    pd.testing.assert_frame_equal(
+        profile_segments(behaviour, compact, from_plain.segments, config),
+        profile_segments(behaviour, plain, from_plain.segments, config),
+        check_exact=True,
+    )
 
 
 def test_segments_recover_planted_groups_at_k4(demo_inputs) -> None:

@@ -6,7 +6,10 @@ be used here. Too few customers give an empty table and a logged warning, not an
 """
 
 from sales_warehouse.casting import typed_projection
+from sales_warehouse.frames import fetch_compact
 from sales_warehouse.segmentation import (
+    MIX_COLUMNS,
+    MIX_TEXT_COLUMNS,
     SEGMENT_COLUMNS,
     SegmentationConfig,
     segment_customers,
@@ -16,7 +19,8 @@ from sales_warehouse.segmentation import (
 def model(dbt, session):
     dbt.config(materialized="table")
     behaviour = dbt.ref("int_customers_purchase_behaviour_summarised").df()
-    mix = dbt.ref("int_customers_purchase_mix_counted").df()
+    # Text as categoricals: the same values, without a Python string per mix row.
+    mix = fetch_compact(dbt.ref("int_customers_purchase_mix_counted"), MIX_COLUMNS, MIX_TEXT_COLUMNS)
 
     config = SegmentationConfig(
         k_min=int(dbt.config.get("segment_k_min")),

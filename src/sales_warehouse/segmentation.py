@@ -65,6 +65,10 @@ BASE_FEATURES: tuple[str, ...] = (*LOG_FEATURES, "promotion_share", "age_years",
 # customer_type values the warehouse knows (dim_customers compares them exactly); anything else,
 # null included, is an unknown type and counts as not a business.
 KNOWN_CUSTOMER_TYPES: tuple[str, ...] = ("business", "individual")
+# The columns of int_customers_purchase_mix_counted the models read, and its text columns, which
+# the dbt models fetch as categoricals (frames.fetch_compact): ~10M mix rows at 30M order lines.
+MIX_COLUMNS: tuple[str, ...] = ("customer_id", "mix_dimension", "mix_value", "item_count")
+MIX_TEXT_COLUMNS: tuple[str, ...] = ("mix_dimension", "mix_value")
 SMALL_SEGMENT_NAME = "small cluster"
 
 logger = logging.getLogger(__name__)
