@@ -10,7 +10,13 @@ import duckdb
 import pytest
 
 from sales_warehouse.elasticity import sampled_customers
-from sales_warehouse.scoring import ScoringConfig, opportunity_scores, recent_closed_deals
+from sales_warehouse.scoring import (
+    METRIC_COLUMNS,
+    ScoringConfig,
+    closed_deal_bound,
+    opportunity_scores,
+    recent_closed_deals,
+)
 
 VISITS = """
 select * from (values
@@ -42,6 +48,19 @@ def test_keeps_open_deals_and_the_latest_closed_ones_ties_by_id() -> None:
         ]
         # Every visit of a kept deal stays (deal 1 has two).
         assert (1, "propose") in kept(recent_closed_deals(visits, 4))
+
+
+def test_the_bound_is_reported_as_a_model_metrics_row() -> None:
+    with duckdb.connect() as con:
+        bound = closed_deal_bound(con.sql(VISITS), 2)
+        assert closed_deal_bound(con.sql(VISITS), 4) is None
+    assert bound is not None
+    assert (bound.closed_deals, bound.kept_deals, bound.opportunity_id) == (4, 2, 2)
+    assert str(bound.closed_at) == "2025-03-01 00:00:00"
+    row = bound.metric_row()
+    assert list(row.columns) == list(METRIC_COLUMNS)
+    assert row.iloc[0]["metric_name"] == "closed_deals_used" and row.iloc[0]["metric_value"] == 2.0
+    assert "2 most recently closed of 4 closed deals" in row.iloc[0]["detail"]
 
 
 def test_no_more_closed_deals_than_the_bound_returns_the_relation() -> None:

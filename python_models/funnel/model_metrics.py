@@ -5,6 +5,8 @@ scoring_status rows say whether there was enough data to evaluate and to score (
 says why); with too little data they are the only rows.
 """
 
+import pandas as pd
+
 from sales_warehouse.casting import typed_projection
 from sales_warehouse.frames import fetch_compact
 from sales_warehouse.scoring import (
@@ -12,8 +14,8 @@ from sales_warehouse.scoring import (
     METRIC_COLUMNS,
     VISIT_INPUT_COLUMNS,
     ScoringConfig,
+    closed_deal_bound,
     model_metrics,
-    recent_closed_deals,
 )
 
 
@@ -24,9 +26,10 @@ def model(dbt, session):
     # order lines, 10 GB at 30M).
     dbt.ref("opportunity_scores")
     # Bounded memory: open deals and the var('scoring_max_closed_deals') most recently closed.
-    visits_relation = recent_closed_deals(
-        dbt.ref("int_opportunity_stage_visits_featurized"), int(dbt.config.get("scoring_max_closed_deals"))
-    )
+    visits_relation = dbt.ref("int_opportunity_stage_visits_featurized")
+    bound = closed_deal_bound(visits_relation, int(dbt.config.get("scoring_max_closed_deals")))
+    if bound is not None:
+        visits_relation = visits_relation.filter(bound.filter_sql())
     # Text features as categoricals: the same values in a fraction of the memory.
     visits = fetch_compact(visits_relation, VISIT_INPUT_COLUMNS, CATEGORICAL_FEATURES)
 
@@ -37,5 +40,8 @@ def model(dbt, session):
             min_deals_per_class=int(dbt.config.get("scoring_min_deals_per_class")),
         ),
     )
+
+    if bound is not None:  # say so: the model learned from the latest deals only
+        metrics = pd.concat([metrics, bound.metric_row()], ignore_index=True)
 
     return session.from_df(metrics).project(typed_projection(METRIC_COLUMNS))

@@ -145,34 +145,68 @@ NO_STAGE_HISTORY = (
 )
 
 
-def recent_closed_deals(visits: duckdb.DuckDBPyRelation, max_closed_deals: int) -> duckdb.DuckDBPyRelation:
-    """The visits of open deals and of the `max_closed_deals` most recently closed deals (latest
-    close time first, then the highest id); the relation itself when it has no more closed deals.
-    Reads only the closed deals' ids and close times to find the boundary."""
+@dataclass(frozen=True)
+class ClosedDealBound:
+    """Where the win model's input was cut: the `kept_deals` most recently closed of
+    `closed_deals`, i.e. those closed after `closed_at`, or at it with an id >= `opportunity_id`."""
+
+    closed_deals: int
+    kept_deals: int
+    closed_at: pd.Timestamp
+    opportunity_id: int
+
+    def filter_sql(self) -> str:
+        """Keeps every open visit and the visits of the kept closed deals."""
+        boundary = f"timestamp '{self.closed_at.isoformat(sep=' ')}'"
+        return (
+            f"not is_closed or opportunity_closed_at > {boundary} "
+            f"or (opportunity_closed_at = {boundary} and opportunity_id >= {self.opportunity_id})"
+        )
+
+    def metric_row(self, model_name: str = MODEL_NAME) -> pd.DataFrame:
+        """The model_metrics row that says the model learned from a subset (METRIC_COLUMNS)."""
+        detail = (
+            f"learned from the {self.kept_deals} most recently closed of {self.closed_deals} closed "
+            f"deals (closed at or after {self.closed_at:%Y-%m-%d %H:%M}; var scoring_max_closed_deals "
+            "bounds the memory of the fits); every open deal is scored"
+        )
+        return pd.DataFrame(
+            {
+                "model_name": [model_name],
+                "metric_name": ["closed_deals_used"],
+                "metric_value": [float(self.kept_deals)],
+                "detail": [detail],
+            }
+        )
+
+
+def closed_deal_bound(visits: duckdb.DuckDBPyRelation, max_closed_deals: int) -> ClosedDealBound | None:
+    """The cut that keeps the `max_closed_deals` most recently closed deals (latest close time
+    first, then the highest id); None when there are no more closed deals than that. Reads only
+    the closed deals' ids and close times."""
     if max_closed_deals < 1:
         raise ValueError(f"max_closed_deals must be >= 1, got {max_closed_deals}")
     deals = visits.filter("is_closed").aggregate(
         "opportunity_id, max(opportunity_closed_at) as closed_at", "opportunity_id"
     )
-    closed_count = deals.aggregate("count(*)").fetchone()[0]  # type: ignore[index]
+    closed_count = int(deals.aggregate("count(*)").fetchone()[0])  # type: ignore[index]
     if closed_count <= max_closed_deals:
-        return visits
+        return None
     opportunity_id, closed_at = (
         deals.order("closed_at desc nulls last, opportunity_id desc")
         .limit(1, offset=max_closed_deals - 1)
         .fetchone()
     )  # type: ignore[misc]
-    logger.info(
-        "win model: learning from the %d most recently closed of %d closed deals (closed at or after %s)",
-        max_closed_deals,
-        closed_count,
-        closed_at,
-    )
-    boundary = f"timestamp '{pd.Timestamp(closed_at).isoformat(sep=' ')}'"
-    return visits.filter(
-        f"not is_closed or opportunity_closed_at > {boundary} "
-        f"or (opportunity_closed_at = {boundary} and opportunity_id >= {int(opportunity_id)})"
-    )
+    bound = ClosedDealBound(closed_count, max_closed_deals, pd.Timestamp(closed_at), int(opportunity_id))
+    logger.info("win model: %s", bound.metric_row()["detail"].iloc[0])
+    return bound
+
+
+def recent_closed_deals(visits: duckdb.DuckDBPyRelation, max_closed_deals: int) -> duckdb.DuckDBPyRelation:
+    """The visits of open deals and of the `max_closed_deals` most recently closed deals; the
+    relation itself when it has no more closed deals (closed_deal_bound)."""
+    bound = closed_deal_bound(visits, max_closed_deals)
+    return visits if bound is None else visits.filter(bound.filter_sql())
 
 
 def smoothed_rate(successes: pd.Series, trials: pd.Series, prior: pd.Series, weight: float) -> pd.Series:
