@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 from dbt_support import ALL_OFF, BIN, ROOT, generate
 
+from sales_warehouse import publish as publish_module
 from sales_warehouse.publish import (
     PublishError,
     Step,
@@ -292,3 +293,22 @@ def test_compact_rewrites_a_swollen_candidate_without_changing_its_content(tmp_p
     assert free_share(candidate) == 0
     assert warehouse_checksums(candidate, ("marts",)) == before
     assert not list(tmp_path.glob("*.compact*"))
+
+
+def test_large_raw_exports_build_one_node_at_a_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above LARGE_BUILD_ORDER_LINES raw order lines a build runs with one dbt thread (memory);
+    below it, or when SALES_WAREHOUSE_THREADS is set, the profile decides."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    with duckdb.connect() as con:
+        con.execute(f"copy (select range as order_id from range(1000)) to '{raw / 'order_lines.parquet'}'")
+    assert publish_module.raw_order_lines(raw) == 1000
+    assert publish_module.raw_order_lines(tmp_path / "missing") is None
+    environment = {"SALES_WAREHOUSE_RAW": str(raw)}
+    assert publish_module.build_threads(environment) is None
+    monkeypatch.setattr(publish_module, "LARGE_BUILD_ORDER_LINES", 999)
+    assert publish_module.build_threads(environment) == "1"
+    assert "1,000 raw order lines" in capsys.readouterr().out
+    assert publish_module.build_threads({**environment, "SALES_WAREHOUSE_THREADS": "2"}) is None
