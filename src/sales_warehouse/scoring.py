@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy import sparse
+from scipy import sparse, stats
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.inspection import permutation_importance
@@ -374,6 +374,21 @@ def feature_column_blocks(model: Pipeline, features: list[str], width: int) -> d
     return blocks if covered == width else None
 
 
+def binary_auc(labels: np.ndarray, scores: np.ndarray) -> float:
+    """ROC AUC of `scores` for 0/1 `labels`: the Mann-Whitney statistic, U / (positives x negatives),
+    with tied scores counting one half (average ranks), which is what roc_auc_score's trapezoids
+    give. One sort, without sklearn's input validation and curve building: the permutation
+    importance computes it 51 times on the held-out visits (250k rows at 10M order lines: 1.4 s
+    against 5.6 s). Equal to roc_auc_score up to float rounding (~1e-16)."""
+    positives = np.asarray(labels).astype(bool)
+    n_positive = int(positives.sum())
+    n_negative = len(positives) - n_positive
+    if n_positive == 0 or n_negative == 0:
+        raise ValueError("AUC needs both classes among the labels")
+    ranks = stats.rankdata(scores)
+    return float((ranks[positives].sum() - n_positive * (n_positive + 1) / 2) / (n_positive * n_negative))
+
+
 def driver_importance(
     model: Pipeline, test: pd.DataFrame, features: list[str], config: ScoringConfig
 ) -> pd.Series:
@@ -384,7 +399,8 @@ def driver_importance(
     columns (a categorical feature's one-hot levels together) is shuffled with the very row
     orders permutation_importance uses. Preprocessing works row by row, so the shuffled matrix
     equals the preprocessing of the shuffled rows and, when it is dense (as on the warehouse's
-    data), the importances are identical; a sparse one is made dense, equal up to rounding.
+    data), the importances are those of permutation_importance up to float rounding (the AUC is
+    binary_auc, ~1e-16 from roc_auc_score); a sparse one is made dense, equal up to rounding.
     A pipeline of another shape falls back to permutation_importance itself.
     """
     labels = test["is_won"].astype(int).to_numpy()
@@ -403,7 +419,7 @@ def driver_importance(
         )
         return pd.Series(result.importances_mean, index=features).sort_values(ascending=False, kind="stable")
     estimator = model[-1]
-    baseline = roc_auc_score(labels, estimator.decision_function(matrix))
+    baseline = binary_auc(labels, estimator.decision_function(matrix))
     orders = permutation_orders(len(matrix), config)
     shuffled = matrix.copy()
     scores = np.empty((len(features), len(orders)))
@@ -412,7 +428,7 @@ def driver_importance(
         block = matrix[:, columns]
         for repeat, order in enumerate(orders):
             shuffled[:, columns] = block[order]
-            scores[number, repeat] = roc_auc_score(labels, estimator.decision_function(shuffled))
+            scores[number, repeat] = binary_auc(labels, estimator.decision_function(shuffled))
         shuffled[:, columns] = block
     importances = np.mean(baseline - scores, axis=1)
     return pd.Series(importances, index=features).sort_values(ascending=False, kind="stable")
