@@ -1,15 +1,16 @@
 """The Python models' bounded inputs: the win model's most recent closed deals
 (scoring.recent_closed_deals) and price_promo_effects' customer subset
-(elasticity.sampled_customers). Known answers on small relations, then the demo."""
+(elasticity.sampled_customers, compact_sample). Known answers on small relations, then the demo."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
-from sales_warehouse.elasticity import sampled_customers
+from sales_warehouse.elasticity import compact_lines, compact_sample, sampled_customers
 from sales_warehouse.scoring import (
     METRIC_COLUMNS,
     ScoringConfig,
@@ -82,6 +83,27 @@ def test_sampled_customers_keeps_whole_customers_below_the_threshold() -> None:
         assert sample.aggregate("count(*)").fetchone()[0] == 3000  # both lines of each
         with pytest.raises(ValueError, match="max_lines"):
             sampled_customers(lines, 0)
+
+
+@pytest.mark.parametrize("max_lines", [6000, 3000, 1])
+def test_compact_sample_equals_compact_lines_of_the_sample(max_lines: int) -> None:
+    """The two-pass fetch gives the frame of the three-pass one: same rows, same categories."""
+    with duckdb.connect() as con:
+        lines = con.sql(
+            "select range // 2 as customer_id, ['shoes', 'bags', 'hats'][range // 2 % 1000 // 400 + 1]"
+            " as category, case when range % 7 = 0 then 'business' else 'consumer' end as customer_type,"
+            " (range % 5 + 1)::integer as quantity, 1.0 - range % 3 / 10 as price_multiplier,"
+            " range % 4 / 20 as discount_rate, range % 4 = 3 as is_promotion from range(6000) order by range"
+        )
+        ours = compact_sample(lines, max_lines)
+        expected = compact_lines(sampled_customers(lines, max_lines))
+    pd.testing.assert_frame_equal(ours, expected, check_exact=True)
+    # Below 400 per mille only 'bags' and 'shoes' customers remain: the levels follow the sample.
+    if max_lines == 1:
+        # one per mille, the floor: customers 0, 1000 and 2000, two lines each
+        assert list(ours["category"].cat.categories) == ["shoes"] and len(ours) == 6
+    if max_lines == 3000:
+        assert list(ours["category"].cat.categories) == ["bags", "shoes"] and len(ours) == 3000
 
 
 def test_the_win_model_still_scores_every_open_deal_from_fewer_closed_deals(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import pandas as pd
+import pytest
 
 from sales_warehouse.frames import distinct_levels, fetch_compact
 
@@ -43,3 +44,13 @@ def test_a_column_without_values_is_fetched_as_is() -> None:
         compact = fetch_compact(empty, ["id", "region"], ["region"])
     assert compact["region"].isna().all()
     assert not isinstance(compact["region"].dtype, pd.CategoricalDtype)
+
+
+def test_given_levels_skip_the_distinct_pass_and_must_be_complete() -> None:
+    with duckdb.connect() as con:
+        computed = fetch_compact(relation(con), ["id", "kind"], ["kind"])
+        given = fetch_compact(relation(con), ["id", "kind"], ["kind"], levels={"kind": ["a", "b's"]})
+        pd.testing.assert_frame_equal(given, computed, check_exact=True)
+        # A value missing from the given levels fails the cast instead of becoming null.
+        with pytest.raises(duckdb.ConversionException, match="b's"):
+            fetch_compact(relation(con), ["kind"], ["kind"], levels={"kind": ["a"]})

@@ -5,8 +5,7 @@ from sales_warehouse.elasticity import (
     EFFECT_COLUMNS,
     ElasticityConfig,
     category_effects,
-    compact_lines,
-    sampled_customers,
+    compact_sample,
 )
 
 
@@ -15,10 +14,9 @@ def model(dbt, session):
     # Only the seven columns the estimator reads, text as categoricals: `.df()` of every column
     # of ten million lines cost ~6 GB of pandas objects.
     # Bounded memory: above var('elasticity_max_lines') lines, a fixed subset of whole customers.
-    lines = compact_lines(
-        sampled_customers(
-            dbt.ref("int_order_lines_effective_priced"), int(dbt.config.get("elasticity_max_lines"))
-        )
+    # Two passes over the view (a grouped count, then the fetch), not three.
+    lines = compact_sample(
+        dbt.ref("int_order_lines_effective_priced"), int(dbt.config.get("elasticity_max_lines"))
     )
 
     effects = category_effects(

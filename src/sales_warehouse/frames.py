@@ -8,7 +8,7 @@ two per row plus the distinct values once. The values are the same; only the sto
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import duckdb
 import pandas as pd
@@ -37,12 +37,22 @@ def distinct_levels(relation: duckdb.DuckDBPyRelation, columns: Sequence[str]) -
 
 
 def fetch_compact(
-    relation: duckdb.DuckDBPyRelation, columns: Sequence[str], categorical: Sequence[str] = ()
+    relation: duckdb.DuckDBPyRelation,
+    columns: Sequence[str],
+    categorical: Sequence[str] = (),
+    levels: Mapping[str, Sequence[str]] | None = None,
 ) -> pd.DataFrame:
     """Only `columns` of the relation, in that order; those in `categorical` as pandas categoricals
     whose categories are their distinct values, sorted (a column without any value is fetched
-    as is). Other columns keep DuckDB's conversion."""
-    levels_of = distinct_levels(relation, [column for column in columns if column in categorical])
+    as is). Other columns keep DuckDB's conversion. `levels`: each categorical column's distinct
+    values when the caller already has them (as distinct_levels gives them), which saves a pass
+    over the relation; a value outside them would fail the cast, so they must be complete."""
+    wanted = [column for column in columns if column in categorical]
+    levels_of = (
+        {column: list(levels[column]) for column in wanted}
+        if levels is not None
+        else distinct_levels(relation, wanted)
+    )
     expressions = []
     for column in columns:
         quoted = quote_identifier(column)
