@@ -9,7 +9,7 @@
       end of day when set, else the latest event in the CRM data), which is when it is scored.
     Only information dated before the observation time enters a feature. The rep's track record
     counts only deals the rep closed before the opportunity was created.
-    Rep tenure and level come from dim_sales_reps when the sales-team domain is on, else null.
+    Rep tenure and level come from the HR staging (stg_hr__sales_reps) when the sales-team domain is on, else null.
 #}
 
 with
@@ -52,7 +52,10 @@ rep_attributes as (
         sales_rep_id,
         rep_level,
         hired_on
-    from {{ ref('dim_sales_reps') }}
+    {#- Staging, not dim_sales_reps (the same two columns, one row per rep): the mart waits for
+        fct_orders (its as-of date), which held the win model back until the order-line chain was
+        done; from staging it runs beside that chain. #}
+    from {{ ref('stg_hr__sales_reps') }}
     {%- else %}
     {# Without the HR domain, tenure and level are unknown. #}
     select distinct
