@@ -312,3 +312,27 @@ def test_large_raw_exports_build_one_node_at_a_time(
     assert publish_module.build_threads(environment) == "1"
     assert "1,000 raw order lines" in capsys.readouterr().out
     assert publish_module.build_threads({**environment, "SALES_WAREHOUSE_THREADS": "2"}) is None
+
+
+def env_step(name: str) -> Step:
+    """A step that writes the value of environment variable `name` into the candidate."""
+    code = (
+        "import duckdb, os; c = duckdb.connect(os.environ['SALES_WAREHOUSE_BUILD_DB']);"
+        "c.execute('create schema if not exists marts');"
+        f"c.execute('create or replace table marts.answer as select ? as value', [os.environ.get('{name}')]);"
+        "c.close()"
+    )
+    return Step(f"read {name}", (PYTHON, "-c", code))
+
+
+def test_dbt_file_log_is_info_unless_the_caller_sets_it(tmp_path: Path) -> None:
+    published = tmp_path / "warehouse.duckdb"
+    publish(published, env_step("DBT_LOG_LEVEL_FILE"))
+    assert answer(published) == "info"
+    build_and_publish(
+        published,
+        ROOT,
+        lambda paths: [env_step("DBT_LOG_LEVEL_FILE")],
+        environment={"DBT_LOG_LEVEL_FILE": "debug"},
+    )
+    assert answer(published) == "debug"

@@ -199,6 +199,12 @@ def raw_order_lines(raw_dir: Path) -> int | None:
         return None  # the raw contract check names an unreadable file; not this function's job
 
 
+# dbt's file log (logs/dbt.log) at info level: every node's start, result and errors, without the
+# debug events (each query's SQL, connection and timing chatter), which cost ~10% of dbt's own
+# work (`dbt test` of 1,026 tests: 17.5 s instead of 19.3 s). DBT_LOG_LEVEL_FILE=debug keeps them.
+DEFAULT_FILE_LOG_LEVEL = "info"
+
+
 def build_threads(environment: Mapping[str, str]) -> str | None:
     """dbt threads for a build: SALES_WAREHOUSE_THREADS when set; else "1" above
     LARGE_BUILD_ORDER_LINES raw order lines; else None (the profile's default, 2)."""
@@ -246,6 +252,7 @@ def build_and_publish(
     env = {**(environment if environment is not None else os.environ)}
     env["SALES_WAREHOUSE_DB"] = str(paths.published)
     env["SALES_WAREHOUSE_BUILD_DB"] = str(paths.candidate)
+    env.setdefault("DBT_LOG_LEVEL_FILE", DEFAULT_FILE_LOG_LEVEL)
     threads = build_threads(env) if prepare else None
     if threads is not None:
         env["SALES_WAREHOUSE_THREADS"] = threads
