@@ -336,3 +336,16 @@ def test_dbt_file_log_is_info_unless_the_caller_sets_it(tmp_path: Path) -> None:
         environment={"DBT_LOG_LEVEL_FILE": "debug"},
     )
     assert answer(published) == "debug"
+
+
+def test_python_models_get_one_blas_thread_unless_the_caller_sets_it(tmp_path: Path) -> None:
+    published = tmp_path / "warehouse.duckdb"
+    publish(published, env_step("OPENBLAS_NUM_THREADS"))
+    assert answer(published) == "1"
+    build_and_publish(
+        published,
+        ROOT,
+        lambda paths: [env_step("OPENBLAS_NUM_THREADS")],
+        environment={"OPENBLAS_NUM_THREADS": "2"},
+    )
+    assert answer(published) == "2"
