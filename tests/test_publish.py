@@ -349,3 +349,34 @@ def test_python_models_get_one_blas_thread_unless_the_caller_sets_it(tmp_path: P
         environment={"OPENBLAS_NUM_THREADS": "2"},
     )
     assert answer(published) == "2"
+
+
+def tables_step() -> Step:
+    """A step that records the tables the candidate holds when it starts, then writes marts.answer."""
+    code = (
+        "import duckdb, os; c = duckdb.connect(os.environ['SALES_WAREHOUSE_BUILD_DB']);"
+        "found = c.execute(\"select coalesce(string_agg(schema_name || '.' || table_name, ',' order by all), '')"
+        ' from duckdb_tables()").fetchone()[0];'
+        "c.execute('create schema if not exists marts');"
+        "c.execute('create or replace table marts.answer as select ? as value', [found]); c.close()"
+    )
+    return Step("list tables", (PYTHON, "-c", code))
+
+
+def test_a_full_build_starts_from_the_snapshots_and_the_publish_log_only(tmp_path: Path) -> None:
+    """What a build cannot recompute (snapshot history, the publish log) is carried into the
+    candidate; the models are built afresh. A build of selected models starts from the whole file."""
+    published = tmp_path / "warehouse.duckdb"
+    history = (
+        "import duckdb, os; c = duckdb.connect(os.environ['SALES_WAREHOUSE_BUILD_DB']);"
+        "c.execute('create schema if not exists snapshots');"
+        "c.execute('create table snapshots.history as select 7 as version'); c.close()"
+    )
+    publish(published, write_step(1), Step("snapshot", (PYTHON, "-c", history)))
+    publish(published, tables_step())
+    assert answer(published) == "meta.publish_log,snapshots.history"
+    with open_published(published) as connection:
+        assert connection.sql("select version from snapshots.history").fetchall() == [(7,)]
+        assert connection.sql("select count(*) from meta.publish_log").fetchone() == (2,)
+    build_and_publish(published, ROOT, lambda paths: [tables_step()], environment={}, whole_copy=True)
+    assert answer(published) == "marts.answer,meta.publish_log,snapshots.history"

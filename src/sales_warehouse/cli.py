@@ -152,7 +152,15 @@ def _build(args: argparse.Namespace) -> int:
         return steps if args.command == "build" else steps[1:]
 
     try:
-        paths = build_and_publish(published, project, plan, environment, prepare=args.command == "build")
+        paths = build_and_publish(
+            published,
+            project,
+            plan,
+            environment,
+            prepare=args.command == "build",
+            # dbt arguments (a selection, say) build part of the warehouse: the rest must stay.
+            whole_copy=bool(dbt_args),
+        )
     except PublishError as error:
         print(failure_line(warehouse_paths(published), error), file=sys.stderr)
         return 1

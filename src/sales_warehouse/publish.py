@@ -1,8 +1,9 @@
 """Write, audit, publish: users and BI tools only ever see a warehouse that passed every check.
 
 The published warehouse is one DuckDB file (`SALES_WAREHOUSE_DB`, default data/warehouse.duckdb).
-A build never writes it. It copies it to a candidate next to it (`<name>.candidate.duckdb`, so
-incremental models and snapshot history carry on), runs `dbt build` (models, tests, snapshots,
+A build never writes it. It starts a candidate next to it (`<name>.candidate.duckdb`) holding what
+a build cannot recompute (the snapshots' history and the publish log; the whole file when only
+selected models are built), runs `dbt build` (models, tests, snapshots,
 Python models) and the metric exports on the candidate, and only when all of that passed renames
 the candidate over the published file: one atomic `os.replace` on the same file system. Readers
 that have the old file open keep reading it (the old inode lives until they close); new
@@ -95,12 +96,48 @@ def check_key(paths: WarehousePaths) -> None:
             raise PublishError(str(error)) from None
 
 
-def prepare_candidate(paths: WarehousePaths) -> None:
-    """Start the candidate from the published warehouse (or from nothing on the first build)."""
+# What a build cannot recompute from the raw files: the snapshots' history of changes and the
+# publish log. A full build starts its candidate from these schemas alone; everything else (models,
+# seeds, incremental models, metric exports) it builds afresh.
+CARRIED_SCHEMAS: tuple[str, ...] = ("snapshots", "meta")
+
+
+def prepare_candidate(paths: WarehousePaths, whole_copy: bool = False) -> None:
+    """Start the candidate: from nothing on the first build; else a fresh file holding only the
+    CARRIED_SCHEMAS of the published warehouse, or (whole_copy, for a build of selected models,
+    which must keep the others) a copy of the whole published file.
+
+    Why not always the copy: a full build replaces nearly every table, so a copied candidate ended
+    with most of its blocks free and had to be rewritten before publishing, and the incremental
+    models diffed ten million stored lines against ten million recomputed ones. At scale 67 the
+    rebuild took 231 s (copy 4 s, dbt 171 s, compaction 40 s) against about 150 s from nothing;
+    the incremental models give the same tables either way (they equal a full refresh)."""
     for stale in (paths.candidate, paths.candidate.with_name(paths.candidate.name + ".wal")):
         stale.unlink(missing_ok=True)
-    if paths.published.exists():
+    if not paths.published.exists():
+        return
+    if whole_copy:
         shutil.copyfile(paths.published, paths.candidate)
+        return
+    with encryption.connect(str(paths.candidate)) as connection:
+        encryption.attach_file(connection, paths.published, "published", read_only=True)
+        carried = connection.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = 'published'"
+            f" and schema_name in ({', '.join('?' for _ in CARRIED_SCHEMAS)}) order by all",
+            list(CARRIED_SCHEMAS),
+        ).fetchall()
+        for schema, table in carried:
+            connection.execute(f"create schema if not exists {quote(schema)}")
+            connection.execute(
+                f"create table {quote(schema)}.{quote(table)} as "
+                f"select * from published.{quote(schema)}.{quote(table)}"
+            )
+        connection.execute("detach published")
+        connection.execute("checkpoint")
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
 
 
 def record_publish(candidate: Path, steps: Sequence[str], started_at: datetime) -> None:
@@ -251,9 +288,11 @@ def build_and_publish(
     steps: Callable[[WarehousePaths], list[Step]] | None = None,
     environment: dict[str, str] | None = None,
     prepare: bool = True,
+    whole_copy: bool = False,
 ) -> WarehousePaths:
     """Write a candidate, audit it with every step, publish it atomically only if all passed.
-    prepare=False publishes an existing candidate (built by a plain `dbt build`)."""
+    prepare=False publishes an existing candidate (built by a plain `dbt build`); whole_copy starts
+    the candidate from a copy of the whole published file (a build of selected models)."""
     paths = warehouse_paths(published)
     started_at = datetime.now(UTC)
     env = {**(environment if environment is not None else os.environ)}
@@ -269,7 +308,7 @@ def build_and_publish(
         try:
             check_key(paths)
             if prepare:
-                prepare_candidate(paths)
+                prepare_candidate(paths, whole_copy)
             elif not paths.candidate.exists():
                 raise PublishError(f"no candidate {paths.candidate} to publish: run `dbt build` first")
             for step in plan:
