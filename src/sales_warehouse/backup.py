@@ -424,6 +424,7 @@ def _load(
     catalog = manifest["catalog"]
     connection.execute(f"use {quoted(catalog)}")
     restored, skipped = [], {}
+    pending: list[tuple[str, str]] = []  # (view, statement) that failed: retried below
     for statement in duckdb.extract_statements((backup / SCHEMA_FILE).read_text()):
         view = re.match(r"\s*CREATE VIEW (\S+)", statement.query)
         try:
@@ -433,11 +434,28 @@ def _load(
                 raise BackupError(
                     f"backup {backup.name}: {statement.query[:80]!r} failed: {error}"
                 ) from error
-            # A staging view reads the raw files: without them it cannot be created; dbt build re-creates it.
+            pending.append((view.group(1), statement.query))
             skipped[view.group(1)] = str(error).splitlines()[0]
             continue
         if view is not None:
             restored.append(view.group(1))
+    # EXPORT DATABASE writes views schema by schema, not in dependency order: a view over a view of a
+    # later schema (intermediate over staging) fails the first time. Retry while any succeeds.
+    while pending:
+        still = []
+        for name, query in pending:
+            try:
+                connection.execute(query)
+            except duckdb.Error as error:
+                skipped[name] = str(error).splitlines()[0]
+                still.append((name, query))
+                continue
+            skipped.pop(name, None)
+            restored.append(name)
+        if len(still) == len(pending):
+            break
+        pending = still
+    # What is left reads the raw files (a staging view), which are not here: dbt build re-creates it.
     tables = {
         f"{schema}.{table}"
         for schema, table in connection.execute(
