@@ -2,10 +2,11 @@
 
 A backup is a folder `<warehouse>-<UTC time>` holding DuckDB's `EXPORT DATABASE` output: one zstd
 parquet file per table of every schema (snapshots and meta included: snapshot history cannot be
-rebuilt from raw data), `schema.sql` (schemas, tables, views in dependency order) and
-`manifest.json`: per table its row count, an order-independent content checksum and the SHA-256 and
-size of its file. Parquet + SQL rather than a copy of the DuckDB file: per-table files let a damaged
-backup name the damaged table, and the format does not depend on the DuckDB storage version.
+rebuilt from raw data), `schema.sql` (schemas, tables, views; a restore retries a view until the
+views it reads exist) and `manifest.json`: per table its row count, an order-independent content
+checksum and the SHA-256 and size of its file. Parquet + SQL rather than a copy of the DuckDB
+file: per-table files let a damaged backup name the damaged table, and the format does not depend
+on the DuckDB storage version.
 
 Consistent: everything is read in one transaction of one read-only attachment. A build never
 writes the published file (it renames a finished candidate over it), so the file opened once is
