@@ -194,7 +194,9 @@ def run_effects(scale: float, variant: str) -> dict[str, object]:
     rss_before = memory_kib("VmRSS")
     reset_peak()
     start = time.perf_counter()
-    # What price_promo_effects does (the default elasticity_max_lines bound), or `.df()` of all.
+    # How price_promo_effects fetches (compact_sample), or `.df()` of all. The bound here is 10M (the
+    # default until elasticity_max_lines became 3M): this measures the fetch at every scale, sampled
+    # or not; the `.df()` variant runs up to scale 10, where neither samples.
     lines = compact_sample(relation, 10_000_000) if variant == "new" else relation.df()
     fetched = time.perf_counter() - start
     effects = category_effects(lines, ElasticityConfig())
