@@ -218,3 +218,43 @@ def test_compatible_column_types_pass_the_contract(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout[-4000:]
     assert "Raw data contract violated" not in result.stdout
+
+
+def test_declared_not_null_constraints_are_enforced_in_the_warehouse(built: tuple[Path, Path, Path]) -> None:
+    """Contracted models declare their not-null columns as constraints (no test node): each must be
+    NOT NULL in the built table, every other contracted column nullable, and inserting a null into
+    one must fail. Models without a contract keep the rule as a not_null or not_null_columns test."""
+    _, db, target = built
+    manifest = json.loads((target / "manifest.json").read_text())
+    contracted = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("contract", {}).get("enforced")
+    ]
+    declared = {
+        (node["schema"], node["alias"], name.lower())
+        for node in contracted
+        for name, column in node["columns"].items()
+        if any(constraint["type"] == "not_null" for constraint in column.get("constraints", []))
+    }
+    assert len(declared) > 150  # fct_orders.order_id, fct_order_lines.order_line_id, ...
+    relations = sorted({(node["schema"], node["alias"]) for node in contracted})
+    with duckdb.connect(str(db)) as con:
+        enforced = {
+            (schema, table, column.lower())
+            for schema, table in relations
+            for column, nullable in con.execute(
+                "select column_name, is_nullable from information_schema.columns "
+                "where table_schema = ? and table_name = ?",
+                [schema, table],
+            ).fetchall()
+            if nullable == "NO"
+        }
+        assert enforced == declared
+        # The constraint rejects a null, naming the column.
+        try:
+            con.execute("insert into marts.fct_orders (order_id) values (null)")
+        except duckdb.ConstraintException as error:
+            assert "fct_orders.order_id" in str(error)
+        else:
+            raise AssertionError("a null order_id was accepted by marts.fct_orders")
